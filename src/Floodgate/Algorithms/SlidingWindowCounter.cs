@@ -1,0 +1,86 @@
+namespace Floodgate.Algorithms;
+
+/// <summary>
+/// Two fixed-window counters, the previous window's count weighted by the share of it that still overlaps the
+/// sliding window: <c>estimate = previous × (window − elapsed) / window + current</c>. Constant memory, close to
+/// exact (it assumes the previous window's requests were spread evenly).
+/// </summary>
+internal static class SlidingWindowCounter
+{
+    public static RateLimitDecision Decide(ref AlgorithmState state, RateLimit limit, long now, long cost, bool consume, out long expiresAt)
+    {
+        var window = limit.WindowMicroseconds;
+        var windowStart = now - (now % window);
+        long current;
+        long previous;
+        if (state.Stamp == windowStart)
+        {
+            current = state.Count;
+            previous = state.Previous;
+        }
+        else if (state.Stamp == windowStart - window)
+        {
+            current = 0;
+            previous = state.Count;
+        }
+        else
+        {
+            current = 0;
+            previous = 0;
+        }
+
+        var elapsed = now - windowStart;
+        var estimate = (previous * (double)(window - elapsed) / window) + current;
+        var available = (long)Math.Floor(limit.Count - estimate);
+
+        if (cost > limit.Count)
+        {
+            expiresAt = ExpiresAt(windowStart, window, current, previous, now);
+            return RateLimitDecision.TooCostly(limit, Math.Max(available, 0), ResetAfter(windowStart, window, current, previous, now));
+        }
+
+        if (estimate + cost > limit.Count)
+        {
+            expiresAt = ExpiresAt(windowStart, window, current, previous, now);
+            return RateLimitDecision.Deny(
+                limit,
+                Math.Max(available, 0),
+                ResetAfter(windowStart, window, current, previous, now),
+                RetryAfter(limit.Count, window, windowStart, elapsed, current, previous, cost, now));
+        }
+
+        if (consume && cost > 0)
+        {
+            current += cost;
+            state.Stamp = windowStart;
+            state.Count = current;
+            state.Previous = previous;
+        }
+
+        expiresAt = ExpiresAt(windowStart, window, current, previous, now);
+        return RateLimitDecision.Allow(limit, (long)Math.Floor(limit.Count - estimate - cost), ResetAfter(windowStart, window, current, previous, now));
+    }
+
+    /// <summary>Time until <c>previous × weight + current + cost ≤ limit</c>.</summary>
+    private static long RetryAfter(long limit, long window, long windowStart, long elapsed, long current, long previous, long cost, long now)
+    {
+        var room = limit - cost;
+        if (current > room)
+        {
+            // Only the next window can help: there `current` becomes the weighted previous count.
+            // One microsecond more than the exact point, so rounding can never deny at the advertised time.
+            var into = (long)Math.Ceiling(window * (1.0 - ((double)room / current))) + 1;
+            return windowStart + window + into - now;
+        }
+
+        // This window suffices: wait until the previous window's weight has fallen far enough.
+        var at = (long)Math.Ceiling(window * (1.0 - ((double)(room - current) / previous))) + 1;
+        return Math.Max(at - elapsed, 1);
+    }
+
+    private static long ResetAfter(long windowStart, long window, long current, long previous, long now) =>
+        current > 0 ? windowStart + (2 * window) - now : previous > 0 ? windowStart + window - now : 0;
+
+    private static long ExpiresAt(long windowStart, long window, long current, long previous, long now) =>
+        current > 0 ? windowStart + (2 * window) : previous > 0 ? windowStart + window : now;
+}

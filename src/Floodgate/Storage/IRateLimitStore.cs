@@ -1,0 +1,21 @@
+namespace Floodgate.Storage;
+
+/// <summary>
+/// Where rate-limit state lives. Every operation is atomic per key and limit: concurrent callers never admit more
+/// than the limit. Implementations: <see cref="InMemoryRateLimitStore"/> (one process) and the Redis store (many).
+/// </summary>
+public interface IRateLimitStore
+{
+    /// <summary>Decides a request of <paramref name="cost"/> units for <paramref name="key"/> and consumes it when admitted. A denial consumes nothing.</summary>
+    /// <param name="key">Who is limited (a client, an endpoint, "global"...). The same key under different limits keeps separate state.</param>
+    /// <param name="limit">The limit to decide against.</param>
+    /// <param name="cost">Units the request takes (1 for most requests; 0 decides without consuming).</param>
+    /// <param name="cancellationToken">Cancels a pending remote call.</param>
+    ValueTask<RateLimitDecision> AcquireAsync(string key, RateLimit limit, long cost = 1, CancellationToken cancellationToken = default);
+
+    /// <summary>The standing of <paramref name="key"/> without consuming: whether one more unit would pass, and how many remain.</summary>
+    ValueTask<RateLimitDecision> PeekAsync(string key, RateLimit limit, CancellationToken cancellationToken = default);
+
+    /// <summary>Forgets the state of <paramref name="key"/> under <paramref name="limit"/>: the next request starts afresh.</summary>
+    ValueTask ResetAsync(string key, RateLimit limit, CancellationToken cancellationToken = default);
+}

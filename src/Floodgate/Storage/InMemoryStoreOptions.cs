@@ -1,0 +1,17 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Floodgate.Storage;
+
+/// <summary>Bounds and housekeeping of the <see cref="InMemoryRateLimitStore"/>.</summary>
+public sealed class InMemoryStoreOptions
+{
+    /// <summary>
+    /// The most (key, limit) states kept. Past it, expired state is swept at once; if that is not enough, the store
+    /// forgets live state (in no particular order) until it is back under 90 % of the cap. Default 1,000,000.
+    /// </summary>
+    [Range(1, int.MaxValue)]
+    public int MaxKeys { get; set; } = 1_000_000;
+
+    /// <summary>How often expired state is swept; must be positive. Default one minute.</summary>
+    public TimeSpan CleanupInterval { get; set; } = TimeSpan.FromMinutes(1);
+}
