@@ -13,6 +13,16 @@ public interface IRateLimitStore
     /// <param name="cancellationToken">Cancels a pending remote call.</param>
     ValueTask<RateLimitDecision> AcquireAsync(string key, RateLimit limit, long cost = 1, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Decides several limits as one: the request is admitted only when every limit admits it, and then every
+    /// limit consumes its cost; when any limit denies, none consumes anything. Each (key, limit) may appear once.
+    /// </summary>
+    /// <param name="requests">The limits to check, e.g. global, endpoint and client layers, or stacked limits.</param>
+    /// <param name="decisions">Receives each limit's decision, in the order of <paramref name="requests"/>; at least as long.</param>
+    /// <param name="cancellationToken">Cancels a pending remote call.</param>
+    /// <returns>The decision that speaks for the batch (<see cref="RateLimitDecisions.Decisive"/>).</returns>
+    ValueTask<RateLimitDecision> AcquireAllAsync(ReadOnlyMemory<RateLimitRequest> requests, Memory<RateLimitDecision> decisions, CancellationToken cancellationToken = default);
+
     /// <summary>The standing of <paramref name="key"/> without consuming: whether one more unit would pass, and how many remain.</summary>
     ValueTask<RateLimitDecision> PeekAsync(string key, RateLimit limit, CancellationToken cancellationToken = default);
 

@@ -8,7 +8,7 @@ namespace Floodgate.Storage;
 /// operations and never across an await), no allocation per decision for an existing key, bounded by
 /// <see cref="InMemoryStoreOptions.MaxKeys"/>, and swept of expired state by a timer on the <see cref="TimeProvider"/>.
 /// </summary>
-public sealed class InMemoryRateLimitStore : IRateLimitStore, IDisposable
+public sealed partial class InMemoryRateLimitStore : IRateLimitStore, IDisposable
 {
     private readonly ConcurrentDictionary<RateLimit, Partition> _partitions = new();
     private readonly TimeProvider _timeProvider;
@@ -239,6 +239,11 @@ public sealed class InMemoryRateLimitStore : IRateLimitStore, IDisposable
 
     private sealed class Entry
     {
+        private static long s_lastId;
+
+        /// <summary>Orders lock acquisition when a batch locks several entries, so batches never deadlock.</summary>
+        public readonly long Id = Interlocked.Increment(ref s_lastId);
+
         public AlgorithmState State;
         public long ExpiresAt;
         public bool Removed;

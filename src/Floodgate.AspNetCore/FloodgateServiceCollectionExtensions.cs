@@ -1,0 +1,79 @@
+using Floodgate.AspNetCore.Identification;
+using Floodgate.AspNetCore.Policies;
+using Floodgate.AspNetCore.RateLimiting;
+using Floodgate.Diagnostics;
+using Floodgate.Penalties;
+using Floodgate.Storage;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace Floodgate.AspNetCore;
+
+/// <summary><c>services.AddFloodgate()</c>: binds section <c>Floodgate</c>, validates it at start-up, registers the in-memory store.</summary>
+public static class FloodgateServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds Floodgate: options from section <c>Floodgate</c> (then <paramref name="configure"/>), validated at start-up;
+    /// the in-memory store and penalty box unless others are registered first; metrics on meter <c>Floodgate</c>.
+    /// </summary>
+    public static IFloodgateBuilder AddFloodgate(this IServiceCollection services, Action<FloodgateOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.AddOptions<FloodgateOptions>().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<FloodgateOptions>, FloodgateOptionsBinder>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<FloodgateOptions>, FloodgateOptionsValidator>());
+        if (configure is not null)
+        {
+            services.Configure(configure);
+        }
+
+        services.AddMetrics();
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<FloodgateMetrics>();
+        services.TryAddSingleton<FloodgateSettingsProvider>();
+        services.TryAddSingleton<RateLimitPolicyResolver>();
+        services.TryAddSingleton<InMemoryRateLimitStore>(sp =>
+            new InMemoryRateLimitStore(sp.GetRequiredService<IOptions<FloodgateOptions>>().Value.Memory, sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton<IRateLimitStore>(sp => sp.GetRequiredService<InMemoryRateLimitStore>());
+        services.TryAddSingleton<InMemoryPenaltyBox>(sp =>
+            new InMemoryPenaltyBox(sp.GetRequiredService<IOptions<FloodgateOptions>>().Value.Penalty, sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton<IPenaltyBox>(sp => sp.GetRequiredService<InMemoryPenaltyBox>());
+        services.TryAddSingleton(sp => new FloodgateRateLimiter(
+            sp.GetRequiredService<FloodgateSettingsProvider>(), sp.GetRequiredService<RateLimitPolicyResolver>(), sp.GetRequiredService<IRateLimitStore>()));
+        return new FloodgateBuilder(services);
+    }
+
+    /// <summary>Plugs in a tier resolver (e.g. an API-key lookup).</summary>
+    public static IFloodgateBuilder AddTierResolver<TResolver>(this IFloodgateBuilder builder)
+        where TResolver : class, IClientTierResolver
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddSingleton<IClientTierResolver, TResolver>();
+        return builder;
+    }
+
+    /// <summary>
+    /// Also exposes Floodgate as ASP.NET Core's global limiter (<see cref="RateLimiterOptions.GlobalLimiter"/>), for
+    /// applications that use <c>app.UseRateLimiter()</c> instead of <c>app.UseFloodgate()</c>.
+    /// </summary>
+    public static IFloodgateBuilder AddRateLimiterAdapter(this IFloodgateBuilder builder, int rejectionStatusCode = 429)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddRateLimiter(_ => { });
+        builder.Services.AddOptions<RateLimiterOptions>().Configure<FloodgateRateLimiter>((options, limiter) =>
+        {
+            options.GlobalLimiter = limiter;
+            options.RejectionStatusCode = rejectionStatusCode;
+            options.OnRejected = FloodgateRateLimiter.OnRejectedAsync;
+        });
+        return builder;
+    }
+
+    private sealed class FloodgateBuilder(IServiceCollection services) : IFloodgateBuilder
+    {
+        public IServiceCollection Services { get; } = services;
+    }
+}

@@ -1,0 +1,121 @@
+using System.Globalization;
+using System.Text;
+using Floodgate.AspNetCore.Policies;
+using Microsoft.AspNetCore.Http;
+
+namespace Floodgate.AspNetCore.Headers;
+
+/// <summary>
+/// Writes <c>X-RateLimit-Limit</c>, <c>X-RateLimit-Remaining</c>, <c>X-RateLimit-Reset</c> (Unix seconds) and the IETF
+/// draft (draft-ietf-httpapi-ratelimit-headers) fields in structured-field syntax:
+/// <c>RateLimit-Policy: "default-minute";q=100;w=60, "default-hour";q=1000;w=3600</c> and
+/// <c>RateLimit: "default-minute";r=42;t=18</c>.
+/// </summary>
+internal static class RateLimitHeaders
+{
+    public static void Write(HttpResponse response, HeaderMode mode, RateLimitPolicy policy, RateLimit[] limits, in RateLimitDecision decision, DateTimeOffset now)
+    {
+        if (mode is HeaderMode.Both or HeaderMode.Legacy)
+        {
+            var headers = response.Headers;
+            headers["X-RateLimit-Limit"] = decision.Limit.ToString(CultureInfo.InvariantCulture);
+            headers["X-RateLimit-Remaining"] = Math.Max(decision.Remaining, 0).ToString(CultureInfo.InvariantCulture);
+            headers["X-RateLimit-Reset"] = UnixSecondsCeiling(now + decision.ResetAfter).ToString(CultureInfo.InvariantCulture);
+        }
+
+        if (mode is HeaderMode.Both or HeaderMode.Draft)
+        {
+            response.Headers["RateLimit-Policy"] = PolicyField(policy, limits, decision);
+            response.Headers["RateLimit"] = string.Create(
+                CultureInfo.InvariantCulture,
+                $"\"{ItemName(policy, limits, decision)}\";r={Math.Max(decision.Remaining, 0)};t={Seconds(decision.ResetAfter)}");
+        }
+    }
+
+    public static void WriteRetryAfter(HttpResponse response, TimeSpan retryAfter)
+    {
+        if (retryAfter != Timeout.InfiniteTimeSpan)
+        {
+            response.Headers.RetryAfter = Math.Max(Seconds(retryAfter), 1).ToString(CultureInfo.InvariantCulture);
+        }
+    }
+
+    /// <summary>Unix time in whole seconds, rounded up.</summary>
+    public static long UnixSecondsCeiling(DateTimeOffset time) =>
+        (time.UtcTicks - DateTime.UnixEpoch.Ticks + TimeSpan.TicksPerSecond - 1) / TimeSpan.TicksPerSecond;
+
+    /// <summary>Whole seconds, rounded up.</summary>
+    public static long Seconds(TimeSpan span) =>
+        span <= TimeSpan.Zero ? 0 : (span.Ticks + TimeSpan.TicksPerSecond - 1) / TimeSpan.TicksPerSecond;
+
+    /// <summary>The policy items: one per limit of the client layer, plus the endpoint or global limit when that decided.</summary>
+    public static string PolicyField(RateLimitPolicy policy, RateLimit[] limits, in RateLimitDecision decision)
+    {
+        var builder = new StringBuilder();
+        foreach (var limit in limits)
+        {
+            Append(builder, ItemName(policy, limits, limit), limit);
+        }
+
+        if (decision.Layer is RateLimitLayer.Endpoint or RateLimitLayer.Global && decision.Rule is { } rule)
+        {
+            Append(builder, LayerName(decision.Layer), rule);
+        }
+
+        return builder.ToString();
+    }
+
+    public static string ItemName(RateLimitPolicy policy, RateLimit[] limits, in RateLimitDecision decision) =>
+        decision.Layer is RateLimitLayer.Endpoint or RateLimitLayer.Global
+            ? LayerName(decision.Layer)
+            : decision.Rule is { } rule ? ItemName(policy, limits, rule) : policy.Name;
+
+    private static string ItemName(RateLimitPolicy policy, RateLimit[] limits, RateLimit limit) =>
+        limits.Length == 1 ? policy.Name : policy.Name + "-" + RateLimit.FormatWindow(limit.Window);
+
+    private static string LayerName(RateLimitLayer layer) => layer == RateLimitLayer.Endpoint ? "endpoint" : "global";
+
+    private static void Append(StringBuilder builder, string name, RateLimit limit)
+    {
+        if (builder.Length > 0)
+        {
+            builder.Append(", ");
+        }
+
+        builder.Append('"').Append(Escape(name)).Append("\";q=").Append(limit.Count.ToString(CultureInfo.InvariantCulture))
+            .Append(";w=").Append(Math.Max(Seconds(limit.Window), 1).ToString(CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>An sf-string holds printable ASCII with <c>"</c> and <c>\</c> escaped; anything else becomes <c>_</c>.</summary>
+    private static string Escape(string name)
+    {
+        var clean = true;
+        foreach (var c in name)
+        {
+            if (c is < ' ' or > '~' or '"' or '\\')
+            {
+                clean = false;
+                break;
+            }
+        }
+
+        if (clean)
+        {
+            return name;
+        }
+
+        var builder = new StringBuilder(name.Length + 4);
+        foreach (var c in name)
+        {
+            builder.Append(c switch
+            {
+                '"' => "\\\"",
+                '\\' => "\\\\",
+                < ' ' or > '~' => "_",
+                _ => c.ToString(),
+            });
+        }
+
+        return builder.ToString();
+    }
+}

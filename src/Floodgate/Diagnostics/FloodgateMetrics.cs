@@ -1,0 +1,77 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+
+namespace Floodgate.Diagnostics;
+
+/// <summary>
+/// The <c>Floodgate</c> meter: decisions by policy, layer and outcome; the duration of a check; bans; store errors.
+/// Tags are built only when an instrument is listened to.
+/// </summary>
+internal sealed class FloodgateMetrics
+{
+    public const string MeterName = "Floodgate";
+
+    /// <summary>The source of <c>floodgate.check</c> spans.</summary>
+    public static readonly ActivitySource ActivitySource = new("Floodgate");
+
+    private readonly Counter<long> _decisions;
+    private readonly Histogram<double> _checkDuration;
+    private readonly Counter<long> _bans;
+    private readonly Counter<long> _storeErrors;
+
+    public FloodgateMetrics(IMeterFactory meterFactory)
+    {
+        var meter = meterFactory.Create(MeterName);
+        _decisions = meter.CreateCounter<long>("floodgate.decisions", "{decision}", "Rate-limit decisions, by policy, layer and outcome.");
+        _checkDuration = meter.CreateHistogram<double>(
+            "floodgate.check.duration",
+            "s",
+            "Time spent deciding one request.",
+            tags: null,
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.000_005, 0.000_01, 0.000_025, 0.000_05, 0.000_1, 0.000_25, 0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.025, 0.05] });
+        _bans = meter.CreateCounter<long>("floodgate.bans", "{ban}", "Clients banned for repeated violations.");
+        _storeErrors = meter.CreateCounter<long>("floodgate.store.errors", "{error}", "Store calls that failed or timed out.");
+    }
+
+    public void Decision(string policy, RateLimitLayer layer, string outcome, TimeSpan elapsed)
+    {
+        if (_decisions.Enabled)
+        {
+            _decisions.Add(1, new TagList
+            {
+                { "floodgate.policy", policy },
+                { "floodgate.layer", LayerName(layer) },
+                { "floodgate.outcome", outcome },
+            });
+        }
+
+        if (_checkDuration.Enabled)
+        {
+            _checkDuration.Record(elapsed.TotalSeconds, new KeyValuePair<string, object?>("floodgate.outcome", outcome));
+        }
+    }
+
+    public void Ban()
+    {
+        if (_bans.Enabled)
+        {
+            _bans.Add(1);
+        }
+    }
+
+    public void StoreError(string store)
+    {
+        if (_storeErrors.Enabled)
+        {
+            _storeErrors.Add(1, new KeyValuePair<string, object?>("floodgate.store", store));
+        }
+    }
+
+    public static string LayerName(RateLimitLayer layer) => layer switch
+    {
+        RateLimitLayer.Client => "client",
+        RateLimitLayer.Endpoint => "endpoint",
+        RateLimitLayer.Global => "global",
+        _ => "none",
+    };
+}

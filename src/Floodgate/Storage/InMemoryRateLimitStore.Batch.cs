@@ -1,0 +1,134 @@
+using Floodgate.Algorithms;
+
+namespace Floodgate.Storage;
+
+public sealed partial class InMemoryRateLimitStore
+{
+    private const int MaxBatch = 32;
+
+    [ThreadStatic]
+    private static Entry[]? t_batchEntries;
+
+    /// <inheritdoc />
+    public ValueTask<RateLimitDecision> AcquireAllAsync(ReadOnlyMemory<RateLimitRequest> requests, Memory<RateLimitDecision> decisions, CancellationToken cancellationToken = default) =>
+        new(AcquireAll(requests.Span, decisions.Span));
+
+    /// <summary>
+    /// The synchronous form of <see cref="AcquireAllAsync"/>: locks every entry of the batch (in a fixed order, so
+    /// batches never deadlock), decides all without consuming, and consumes only when all admit.
+    /// </summary>
+    public RateLimitDecision AcquireAll(ReadOnlySpan<RateLimitRequest> requests, Span<RateLimitDecision> decisions)
+    {
+        ArgumentOutOfRangeException.ThrowIfZero(requests.Length, nameof(requests));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(requests.Length, MaxBatch, nameof(requests));
+        ArgumentOutOfRangeException.ThrowIfLessThan(decisions.Length, requests.Length, nameof(decisions));
+        foreach (var request in requests)
+        {
+            ArgumentNullException.ThrowIfNull(request.Key, nameof(requests));
+            ArgumentNullException.ThrowIfNull(request.Limit, nameof(requests));
+            ArgumentOutOfRangeException.ThrowIfNegative(request.Cost, nameof(requests));
+        }
+
+        if (requests.Length == 1)
+        {
+            var single = AcquireCore(requests[0].Key, requests[0].Limit, requests[0].Cost).WithLayer(requests[0].Layer);
+            decisions[0] = single;
+            return single;
+        }
+
+        return AcquireAllCore(requests, decisions[..requests.Length]);
+    }
+
+    private RateLimitDecision AcquireAllCore(ReadOnlySpan<RateLimitRequest> requests, Span<RateLimitDecision> decisions)
+    {
+        var count = requests.Length;
+        var entries = t_batchEntries ??= new Entry[MaxBatch];
+        Span<int> order = stackalloc int[count];
+        var now = RateLimitAlgorithms.Now(_timeProvider);
+        try
+        {
+            while (true)
+            {
+                for (var i = 0; i < count; i++)
+                {
+                    var partition = GetPartition(requests[i].Limit);
+                    entries[i] = partition.Entries.TryGetValue(requests[i].Key, out var entry) ? entry : AddEntry(partition, requests[i].Key, now);
+                    order[i] = i;
+                }
+
+                SortById(order, entries);
+                var locked = 0;
+                var stale = false;
+                try
+                {
+                    for (; locked < count; locked++)
+                    {
+                        var entry = entries[order[locked]];
+                        Monitor.Enter(entry);
+                        if (entry.Removed)
+                        {
+                            locked++;
+                            stale = true;
+                            break;
+                        }
+                    }
+
+                    if (!stale)
+                    {
+                        return DecideLocked(requests, decisions, entries, now);
+                    }
+                }
+                finally
+                {
+                    for (var i = locked - 1; i >= 0; i--)
+                    {
+                        Monitor.Exit(entries[order[i]]);
+                    }
+                }
+            }
+        }
+        finally
+        {
+            entries.AsSpan(0, count).Clear();
+        }
+    }
+
+    private static RateLimitDecision DecideLocked(ReadOnlySpan<RateLimitRequest> requests, Span<RateLimitDecision> decisions, Entry[] entries, long now)
+    {
+        var allAdmitted = true;
+        for (var i = 0; i < requests.Length; i++)
+        {
+            var request = requests[i];
+            decisions[i] = RateLimitAlgorithms.Decide(ref entries[i].State, request.Limit, now, request.Cost, consume: false, out _).WithLayer(request.Layer);
+            allAdmitted &= decisions[i].IsAllowed;
+        }
+
+        if (allAdmitted)
+        {
+            for (var i = 0; i < requests.Length; i++)
+            {
+                var request = requests[i];
+                decisions[i] = RateLimitAlgorithms.Decide(ref entries[i].State, request.Limit, now, request.Cost, consume: true, out var expiresAt).WithLayer(request.Layer);
+                entries[i].ExpiresAt = expiresAt;
+            }
+        }
+
+        return RateLimitDecisions.Decisive(decisions);
+    }
+
+    private static void SortById(Span<int> order, Entry[] entries)
+    {
+        for (var i = 1; i < order.Length; i++)
+        {
+            var current = order[i];
+            var j = i - 1;
+            while (j >= 0 && entries[order[j]].Id > entries[current].Id)
+            {
+                order[j + 1] = order[j];
+                j--;
+            }
+
+            order[j + 1] = current;
+        }
+    }
+}
