@@ -1,14 +1,15 @@
-using Floodgate;
-using Floodgate.Storage;
+using Floodgate.AspNetCore;
+using Floodgate.AspNetCore.Policies;
 
-// The smallest use of the core library: one store, one limit, a few requests.
-using var store = new InMemoryRateLimitStore();
-var login = RateLimit.Parse("3/minute SlidingWindowLog");
+var builder = WebApplication.CreateBuilder(args);
+builder.Services.AddFloodgate();            // 1: limits from the "Floodgate" section of appsettings.json
 
-for (var attempt = 1; attempt <= 5; attempt++)
-{
-    var decision = store.Acquire("client-42", login);
-    Console.WriteLine(decision.IsAllowed
-        ? $"attempt {attempt}: allowed, {decision.Remaining} left"
-        : $"attempt {attempt}: denied, retry after {decision.RetryAfter.TotalSeconds:F0}s");
-}
+var app = builder.Build();
+app.UseFloodgate();                         // 2: every endpoint below is protected
+
+app.MapGet("/", () => "Hello, protected world.");
+app.MapGet("/api/items", () => new[] { "apple", "pear" });
+app.MapPost("/login", () => Results.Ok()).RateLimit("3/minute SlidingWindowLog", name: "login");
+app.MapGet("/health", () => "ok");          // exempt by default
+
+app.Run();
