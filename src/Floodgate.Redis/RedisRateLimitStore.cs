@@ -1,0 +1,381 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using Floodgate.Algorithms;
+using Floodgate.Storage;
+using Microsoft.Extensions.Logging;
+using StackExchange.Redis;
+
+namespace Floodgate.Redis;
+
+/// <summary>
+/// Rate-limit state in Redis, shared by every instance: each decision is one atomic script (all limits of a request
+/// in one round trip when their keys share a slot), Redis <c>TIME</c> is the clock, TTLs make idle keys vanish.
+/// A failing or slow Redis never fails a request: the <see cref="RedisFailureMode"/> answers.
+/// </summary>
+public sealed class RedisRateLimitStore : IRateLimitStore, IDisposable
+{
+    private readonly IConnectionMultiplexer _redis;
+    private readonly RedisStoreOptions _options;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger _logger;
+    private readonly InMemoryRateLimitStore _fallback;
+    private readonly ConcurrentDictionary<string, long> _overLimit = new(StringComparer.Ordinal);
+    private long _unavailableUntil;
+    private int _degraded;
+    private long _overLimitHits;
+    private long _roundTrips;
+
+    /// <summary>Creates the store on a shared multiplexer.</summary>
+    public RedisRateLimitStore(IConnectionMultiplexer redis, RedisStoreOptions options, TimeProvider? timeProvider = null, ILogger<RedisRateLimitStore>? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(redis);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        _redis = redis;
+        _options = options;
+        _timeProvider = timeProvider ?? TimeProvider.System;
+        _logger = (ILogger?)logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+        _fallback = new InMemoryRateLimitStore(timeProvider: _timeProvider);
+    }
+
+    /// <summary>Whether decisions are being made by the failure mode instead of Redis right now.</summary>
+    public bool IsDegraded => Volatile.Read(ref _degraded) == 1;
+
+    /// <summary>Decisions answered by the over-limit cache without a round trip.</summary>
+    public long OverLimitCacheHits => Interlocked.Read(ref _overLimitHits);
+
+    /// <summary>Scripts sent to Redis.</summary>
+    public long RoundTrips => Interlocked.Read(ref _roundTrips);
+
+    /// <summary>Raised when the store starts or stops answering with its failure mode (true = degraded).</summary>
+    public event Action<bool>? DegradedChanged;
+
+    /// <inheritdoc />
+    public async ValueTask<RateLimitDecision> AcquireAsync(string key, RateLimit limit, long cost = 1, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(limit);
+        ArgumentOutOfRangeException.ThrowIfNegative(cost);
+        var decisions = new RateLimitDecision[1];
+        return await AcquireAllCoreAsync(new[] { new RateLimitRequest(key, limit, cost) }, decisions, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public ValueTask<RateLimitDecision> AcquireAllAsync(ReadOnlyMemory<RateLimitRequest> requests, Memory<RateLimitDecision> decisions, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfZero(requests.Length, nameof(requests));
+        ArgumentOutOfRangeException.ThrowIfLessThan(decisions.Length, requests.Length, nameof(decisions));
+        foreach (var request in requests.Span)
+        {
+            ArgumentNullException.ThrowIfNull(request.Key, nameof(requests));
+            ArgumentNullException.ThrowIfNull(request.Limit, nameof(requests));
+            ArgumentOutOfRangeException.ThrowIfNegative(request.Cost, nameof(requests));
+        }
+
+        return AcquireAllCoreAsync(requests, decisions[..requests.Length], cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<RateLimitDecision> PeekAsync(string key, RateLimit limit, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(limit);
+        if (Unavailable())
+        {
+            return await _fallback.PeekAsync(key, limit, cancellationToken).ConfigureAwait(false);
+        }
+
+        try
+        {
+            var reply = await EvaluateAsync([StateKey(key, limit)], Arguments([new RateLimitRequest(key, limit, 1)], consume: false)).ConfigureAwait(false);
+            var decision = Decision(limit, reply, 0);
+            return decision.IsAllowed ? decision with { Remaining = decision.Remaining + 1 } : decision;
+        }
+        catch (Exception ex) when (IsRedisFailure(ex))
+        {
+            Failed(ex);
+            return await _fallback.PeekAsync(key, limit, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask ResetAsync(string key, RateLimit limit, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(limit);
+        var stateKey = StateKey(key, limit);
+        _overLimit.TryRemove(stateKey, out _);
+        await _fallback.ResetAsync(key, limit, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await _redis.GetDatabase().KeyDeleteAsync(stateKey).WaitAsync(_options.Timeout, _timeProvider, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsRedisFailure(ex))
+        {
+            Failed(ex);
+        }
+    }
+
+    /// <summary>The Redis key of <paramref name="key"/> under <paramref name="limit"/>: <c>{prefix}:{algorithm}:{{key}}:{count}:{window ms}[:b{burst}]</c>.
+    /// The hash tag keeps every key of one client in one Cluster slot.</summary>
+    public string StateKey(string key, RateLimit limit)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(limit);
+        var burst = limit.Burst is { } b ? ":b" + b.ToString(CultureInfo.InvariantCulture) : string.Empty;
+        return string.Create(CultureInfo.InvariantCulture, $"{_options.KeyPrefix}:{RedisScripts.ShortName(limit.Algorithm)}:{{{key}}}:{limit.Count}:{(long)limit.Window.TotalMilliseconds}{burst}");
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _fallback.Dispose();
+
+    private async ValueTask<RateLimitDecision> AcquireAllCoreAsync(ReadOnlyMemory<RateLimitRequest> requestMemory, Memory<RateLimitDecision> decisionMemory, CancellationToken cancellationToken)
+    {
+        var keys = new RedisKey[requestMemory.Length];
+        var requests = requestMemory.Span;
+        var localNow = _timeProvider.GetTimestamp();
+        for (var i = 0; i < requests.Length; i++)
+        {
+            var stateKey = StateKey(requests[i].Key, requests[i].Limit);
+            keys[i] = stateKey;
+
+            // Known to be over its limit until a moment that has not come: deny without a round trip.
+            if (_options.OverLimitCache && !_overLimit.IsEmpty && _overLimit.TryGetValue(stateKey, out var until) && until > localNow)
+            {
+                Interlocked.Increment(ref _overLimitHits);
+                var wait = _timeProvider.GetElapsedTime(localNow, until);
+                var cached = RateLimitDecision.Deny(requests[i].Limit, 0, wait.Ticks / 10, wait.Ticks / 10).WithLayer(requests[i].Layer);
+                decisionMemory.Span.Fill(cached);
+                return cached;
+            }
+        }
+
+        if (Unavailable())
+        {
+            return await FailureModeAsync(requestMemory, decisionMemory, cancellationToken).ConfigureAwait(false);
+        }
+
+        try
+        {
+            RedisResult[] reply;
+            if (requests.Length == 1 || SameSlot(keys))
+            {
+                reply = await EvaluateAsync(keys, Arguments(requests, consume: true)).ConfigureAwait(false);
+            }
+            else
+            {
+                reply = await EvaluateAcrossSlotsAsync(keys, requestMemory).ConfigureAwait(false);
+            }
+
+            Recovered();
+            return Record(requestMemory.Span, keys, reply, decisionMemory.Span, localNow);
+        }
+        catch (Exception ex) when (IsRedisFailure(ex))
+        {
+            Failed(ex);
+            return await FailureModeAsync(requestMemory, decisionMemory, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Keys in different Cluster slots cannot share a script: each slot's limits are first checked without
+    /// consuming, then, if all admit, consumed slot by slot. Between the two another request can take the last
+    /// unit of one slot; then that slot denies while the others have consumed, the only place the store is not
+    /// all-or-nothing.
+    /// </summary>
+    private async Task<RedisResult[]> EvaluateAcrossSlotsAsync(RedisKey[] keys, ReadOnlyMemory<RateLimitRequest> requests)
+    {
+        var groups = new Dictionary<int, List<int>>();
+        for (var i = 0; i < keys.Length; i++)
+        {
+            var slot = _redis.HashSlot(keys[i]);
+            if (!groups.TryGetValue(slot, out var members))
+            {
+                groups[slot] = members = [];
+            }
+
+            members.Add(i);
+        }
+
+        var merged = new RedisResult[keys.Length * 4];
+        foreach (var consume in new[] { false, true })
+        {
+            var allAdmit = true;
+            foreach (var members in groups.Values)
+            {
+                var groupKeys = members.Select(i => keys[i]).ToArray();
+                var groupRequests = members.Select(i => requests.Span[i]).ToArray();
+                var reply = await EvaluateAsync(groupKeys, Arguments(groupRequests, consume)).ConfigureAwait(false);
+                for (var m = 0; m < members.Count; m++)
+                {
+                    Array.Copy(reply, m * 4, merged, members[m] * 4, 4);
+                    allAdmit &= (long)reply[m * 4] == 1;
+                }
+            }
+
+            if (!allAdmit)
+            {
+                break;
+            }
+        }
+
+        return merged;
+    }
+
+    private bool SameSlot(RedisKey[] keys)
+    {
+        var first = _redis.HashSlot(keys[0]);
+        for (var i = 1; i < keys.Length; i++)
+        {
+            if (_redis.HashSlot(keys[i]) != first)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private async Task<RedisResult[]> EvaluateAsync(RedisKey[] keys, RedisValue[] arguments)
+    {
+        Interlocked.Increment(ref _roundTrips);
+        var database = _redis.GetDatabase();
+        RedisResult result;
+        try
+        {
+            result = await database.ScriptEvaluateAsync(RedisScripts.BatchSha1, keys, arguments).WaitAsync(_options.Timeout, _timeProvider).ConfigureAwait(false);
+        }
+        catch (RedisServerException ex) when (ex.Message.StartsWith("NOSCRIPT", StringComparison.Ordinal))
+        {
+            // The server lost its script cache (restart, failover, SCRIPT FLUSH): EVAL loads it again.
+            result = await database.ScriptEvaluateAsync(RedisScripts.Batch, keys, arguments).WaitAsync(_options.Timeout, _timeProvider).ConfigureAwait(false);
+        }
+
+        return (RedisResult[])result!;
+    }
+
+    private RedisValue[] Arguments(ReadOnlySpan<RateLimitRequest> requests, bool consume)
+    {
+        var arguments = new RedisValue[2 + (requests.Length * 7)];
+        arguments[0] = _options.UseApplicationClock ? RateLimitAlgorithms.Now(_timeProvider) : 0;
+        arguments[1] = consume ? 1 : 0;
+        for (var i = 0; i < requests.Length; i++)
+        {
+            var limit = requests[i].Limit;
+            var b = 2 + (i * 7);
+            arguments[b] = (int)limit.Algorithm;
+            arguments[b + 1] = limit.Count;
+            arguments[b + 2] = limit.WindowMicroseconds;
+            arguments[b + 3] = limit.Capacity;
+            arguments[b + 4] = limit.GcraInterval;
+            arguments[b + 5] = limit.TokensPerMicrosecond.ToString("R", CultureInfo.InvariantCulture);
+            arguments[b + 6] = requests[i].Cost;
+        }
+
+        return arguments;
+    }
+
+    private RateLimitDecision Record(ReadOnlySpan<RateLimitRequest> requests, RedisKey[] keys, RedisResult[] reply, Span<RateLimitDecision> decisions, long localNow)
+    {
+        for (var i = 0; i < requests.Length; i++)
+        {
+            decisions[i] = Decision(requests[i].Limit, reply, i).WithLayer(requests[i].Layer);
+            // Only a one-unit request that found nothing left proves that no request fits before its retry time.
+            if (_options.OverLimitCache && decisions[i].Reason == RateLimitDenialReason.LimitExceeded && requests[i].Cost == 1 && decisions[i].Remaining == 0)
+            {
+                RememberOverLimit(keys[i]!, localNow, decisions[i].RetryAfter);
+            }
+        }
+
+        return RateLimitDecisions.Decisive(decisions);
+    }
+
+    private void RememberOverLimit(string key, long localNow, TimeSpan retryAfter)
+    {
+        if (_overLimit.Count >= _options.OverLimitCacheSize)
+        {
+            foreach (var (cachedKey, until) in _overLimit)
+            {
+                if (until <= localNow)
+                {
+                    _overLimit.TryRemove(cachedKey, out _);
+                }
+            }
+
+            if (_overLimit.Count >= _options.OverLimitCacheSize)
+            {
+                return;
+            }
+        }
+
+        _overLimit[key] = localNow + (long)(retryAfter.Ticks * (_timeProvider.TimestampFrequency / (double)TimeSpan.TicksPerSecond));
+    }
+
+    private static RateLimitDecision Decision(RateLimit limit, RedisResult[] reply, int index)
+    {
+        var outcome = (long)reply[index * 4];
+        var remaining = (long)reply[(index * 4) + 1];
+        var resetAfter = (long)reply[(index * 4) + 2];
+        var retryAfter = (long)reply[(index * 4) + 3];
+        return outcome switch
+        {
+            1 => RateLimitDecision.Allow(limit, remaining, resetAfter),
+            2 => RateLimitDecision.Deny(limit, remaining, resetAfter, retryAfter),
+            _ => RateLimitDecision.TooCostly(limit, remaining, resetAfter),
+        };
+    }
+
+    private ValueTask<RateLimitDecision> FailureModeAsync(ReadOnlyMemory<RateLimitRequest> requests, Memory<RateLimitDecision> decisions, CancellationToken cancellationToken)
+    {
+        switch (_options.FailureMode)
+        {
+            case RedisFailureMode.FailOpen:
+                for (var i = 0; i < requests.Length; i++)
+                {
+                    var limit = requests.Span[i].Limit;
+                    decisions.Span[i] = new RateLimitDecision(true, limit.Count, limit.Count, TimeSpan.Zero, TimeSpan.Zero, RateLimitDenialReason.None, limit, requests.Span[i].Layer);
+                }
+
+                return new(RateLimitDecisions.Decisive(decisions.Span));
+            case RedisFailureMode.FailClosed:
+                for (var i = 0; i < requests.Length; i++)
+                {
+                    var limit = requests.Span[i].Limit;
+                    var wait = _options.RetryInterval;
+                    decisions.Span[i] = new RateLimitDecision(false, limit.Count, 0, wait, wait, RateLimitDenialReason.StoreUnavailable, limit, requests.Span[i].Layer);
+                }
+
+                return new(RateLimitDecisions.Decisive(decisions.Span));
+            default:
+                return _fallback.AcquireAllAsync(requests, decisions, cancellationToken);
+        }
+    }
+
+    private bool Unavailable() =>
+        Volatile.Read(ref _unavailableUntil) is var until && until != 0 && _timeProvider.GetTimestamp() < until;
+
+    private void Failed(Exception exception)
+    {
+        var retryTicks = (long)(_options.RetryInterval.Ticks * (_timeProvider.TimestampFrequency / (double)TimeSpan.TicksPerSecond));
+        Volatile.Write(ref _unavailableUntil, _timeProvider.GetTimestamp() + retryTicks);
+        if (Interlocked.Exchange(ref _degraded, 1) == 0)
+        {
+            Log.RedisUnavailable(_logger, _options.FailureMode, exception);
+            DegradedChanged?.Invoke(true);
+        }
+    }
+
+    private void Recovered()
+    {
+        if (Volatile.Read(ref _degraded) == 1 && Interlocked.Exchange(ref _degraded, 0) == 1)
+        {
+            Volatile.Write(ref _unavailableUntil, 0);
+            Log.RedisRecovered(_logger);
+            DegradedChanged?.Invoke(false);
+        }
+    }
+
+    private static bool IsRedisFailure(Exception exception) =>
+        exception is RedisException or TimeoutException or ObjectDisposedException or InvalidOperationException or IOException
+        || (exception is AggregateException aggregate && aggregate.InnerExceptions.All(IsRedisFailure));
+}

@@ -1,0 +1,56 @@
+namespace Floodgate.Redis;
+
+/// <summary>The Redis store (<c>Floodgate:Redis</c>).</summary>
+public sealed class RedisStoreOptions
+{
+    /// <summary>The configuration section.</summary>
+    public const string SectionName = "Floodgate:Redis";
+
+    /// <summary>
+    /// A StackExchange.Redis configuration string: <c>localhost:6379</c>; with <c>serviceName=mymaster</c> and sentinel
+    /// endpoints it goes through Sentinel; cluster nodes are discovered from any one of them.
+    /// </summary>
+    public string? Configuration { get; set; }
+
+    /// <summary>Prefix of every key. Default <c>floodgate</c>.</summary>
+    public string KeyPrefix { get; set; } = "floodgate";
+
+    /// <summary>What happens while Redis cannot be reached. Default <see cref="RedisFailureMode.FallbackToMemory"/>.</summary>
+    public RedisFailureMode FailureMode { get; set; } = RedisFailureMode.FallbackToMemory;
+
+    /// <summary>The longest a decision waits for Redis before the failure mode answers. Default 50 ms.</summary>
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>After a failure, how long the store answers with the failure mode before it tries Redis again. Default 1 s.</summary>
+    public TimeSpan RetryInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Deny locally, without a round trip, a key known to be over its limit until its retry time (as Envoy's rate
+    /// limit service does). Default <see langword="true"/>.
+    /// </summary>
+    public bool OverLimitCache { get; set; } = true;
+
+    /// <summary>Most keys the over-limit cache remembers. Default 100,000.</summary>
+    public int OverLimitCacheSize { get; set; } = 100_000;
+
+    /// <summary>
+    /// Decide with the application's <see cref="TimeProvider"/> instead of Redis <c>TIME</c>. Only for tests that
+    /// drive a fake clock; every instance of a real deployment must read the same clock, Redis's.
+    /// </summary>
+    public bool UseApplicationClock { get; set; }
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid property.</summary>
+    public void Validate()
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(KeyPrefix, nameof(KeyPrefix));
+        if (!Enum.IsDefined(FailureMode))
+        {
+            throw new ArgumentOutOfRangeException(nameof(FailureMode), FailureMode, "Must be FallbackToMemory, FailOpen or FailClosed.");
+        }
+
+        ArgumentOutOfRangeException.ThrowIfLessThan(Timeout, TimeSpan.FromMilliseconds(1), nameof(Timeout));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(Timeout, TimeSpan.FromSeconds(30), nameof(Timeout));
+        ArgumentOutOfRangeException.ThrowIfLessThan(RetryInterval, TimeSpan.FromMilliseconds(10), nameof(RetryInterval));
+        ArgumentOutOfRangeException.ThrowIfLessThan(OverLimitCacheSize, 1, nameof(OverLimitCacheSize));
+    }
+}

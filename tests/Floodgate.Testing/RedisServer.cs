@@ -1,0 +1,158 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace Floodgate.Testing;
+
+/// <summary>
+/// A real <c>redis-server</c> on a free loopback port, in a temporary directory, without persistence. It can be
+/// killed and started again on the same port to test failures. Extra arguments make replicas and cluster nodes.
+/// </summary>
+public sealed class RedisServer : IDisposable
+{
+    private readonly string _directory;
+    private readonly string[] _extraArguments;
+    private Process? _process;
+
+    private RedisServer(string executable, int port, string[] extraArguments)
+    {
+        Executable = executable;
+        Port = port;
+        _extraArguments = extraArguments;
+        _directory = Directory.CreateTempSubdirectory("floodgate-redis-").FullName;
+    }
+
+    public string Executable { get; }
+
+    public int Port { get; }
+
+    public string Endpoint => $"127.0.0.1:{Port}";
+
+    public bool IsRunning => _process is { HasExited: false };
+
+    /// <summary>Starts a server, or returns <see langword="null"/> with the reason when <c>redis-server</c> is not installed.</summary>
+    public static RedisServer? TryStart(out string reason, params string[] extraArguments) =>
+        TryStart("redis-server", out reason, extraArguments);
+
+    public static RedisServer? TryStart(string program, out string reason, params string[] extraArguments)
+    {
+        var executable = RequiredService.FindOnPath(program);
+        if (executable is null)
+        {
+            reason = $"{program} is not installed (./test.sh installs it: apt-get install redis-server redis-sentinel redis-tools)";
+            return null;
+        }
+
+        var server = new RedisServer(executable, FreePort(), extraArguments);
+        server.Start();
+        reason = string.Empty;
+        return server;
+    }
+
+    public void Start()
+    {
+        if (IsRunning)
+        {
+            return;
+        }
+
+        var start = new ProcessStartInfo(Executable)
+        {
+            WorkingDirectory = _directory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in new[] { "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "no", "--dir", _directory })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        foreach (var argument in _extraArguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        _process = Process.Start(start) ?? throw new InvalidOperationException($"{Executable} did not start.");
+        _process.OutputDataReceived += (_, _) => { };
+        _process.ErrorDataReceived += (_, _) => { };
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+        WaitUntilAnswering(TimeSpan.FromSeconds(10));
+    }
+
+    /// <summary>Kills the server at once (SIGKILL), as a crash would.</summary>
+    public void Kill()
+    {
+        if (_process is { HasExited: false } process)
+        {
+            process.Kill(entireProcessTree: true);
+            process.WaitForExit(5000);
+        }
+    }
+
+    /// <summary>Sends one command in the inline protocol and returns the first reply line.</summary>
+    public string Command(string command)
+    {
+        using var client = new TcpClient();
+        client.Connect(IPAddress.Loopback, Port);
+        using var stream = client.GetStream();
+        stream.ReadTimeout = 5000;
+        var bytes = Encoding.ASCII.GetBytes(command + "\r\n");
+        stream.Write(bytes);
+        var buffer = new byte[4096];
+        var read = stream.Read(buffer);
+        return Encoding.ASCII.GetString(buffer, 0, read).Split("\r\n")[0];
+    }
+
+    public void Dispose()
+    {
+        Kill();
+        _process?.Dispose();
+        try
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private void WaitUntilAnswering(TimeSpan timeout)
+    {
+        var watch = Stopwatch.StartNew();
+        while (watch.Elapsed < timeout)
+        {
+            try
+            {
+                if (Command("PING").StartsWith("+PONG", StringComparison.Ordinal))
+                {
+                    return;
+                }
+            }
+            catch (SocketException)
+            {
+            }
+            catch (IOException)
+            {
+            }
+
+            if (_process is { HasExited: true })
+            {
+                throw new InvalidOperationException($"{Executable} exited with code {_process.ExitCode} on port {Port}.");
+            }
+
+            Thread.Sleep(20);
+        }
+
+        throw new TimeoutException($"{Executable} did not answer on port {Port} within {timeout}.");
+    }
+}
