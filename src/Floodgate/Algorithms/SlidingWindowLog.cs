@@ -46,6 +46,7 @@ internal static class SlidingWindowLog
         if (consume && cost > 0)
         {
             log = EnsureCapacity(ref state, count + cost, limit.Count);
+            head = state.LogHead; // growing unrolls the ring to start at 0
             var tail = (head + count) % log.Length;
             for (long i = 0; i < cost; i++)
             {

@@ -1,0 +1,74 @@
+using CsCheck;
+using Floodgate.Storage;
+using Floodgate.Testing;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Floodgate.Redis.Tests;
+
+/// <summary>The C# algorithms and the Lua scripts are one truth: fed the same (time, cost) sequence, they decide identically.</summary>
+public sealed class ParityTests(RedisFixture redis)
+{
+    public static TheoryData<RateLimitAlgorithm> Algorithms => new(Enum.GetValues<RateLimitAlgorithm>());
+
+    [Theory]
+    [MemberData(nameof(Algorithms))]
+    public async Task MemoryAndRedis_DecideIdentically_OnGeneratedSequences(RateLimitAlgorithm algorithm)
+    {
+        var connection = redis.Require();
+        var steps = Gen.Select(Gen.Int[0, 4_000], Gen.Int[0, 3], Gen.Bool).Array[1, 120];
+        var limits = Gen.Select(Gen.Int[1, 12], Gen.Int[0, 4].Select(i => new[] { 1, 2, 5, 10, 60 }[i]), Gen.Int[0, 2]);
+        var sample = Gen.Select(limits, steps);
+        var iteration = 0;
+
+        await sample.SampleAsync(
+            async input =>
+            {
+                var ((count, seconds, burstChoice), sequence) = input;
+                var burst = algorithm is RateLimitAlgorithm.TokenBucket or RateLimitAlgorithm.Gcra && burstChoice > 0 ? (long?)(count * burstChoice) : null;
+                var limit = new RateLimit(count, TimeSpan.FromSeconds(seconds), algorithm, burst);
+                var time = new FakeTimeProvider(RateLimitStoreContract.Start + TimeSpan.FromMilliseconds(Interlocked.Increment(ref iteration) * 7_919));
+                using var memory = new InMemoryRateLimitStore(timeProvider: time);
+                using var remote = new RedisRateLimitStore(connection, new RedisStoreOptions { KeyPrefix = RedisFixture.UniquePrefix(), UseApplicationClock = true, OverLimitCache = false, Timeout = TimeSpan.FromSeconds(5) }, time);
+
+                foreach (var (advanceMs, cost, peek) in sequence)
+                {
+                    time.Advance(TimeSpan.FromMilliseconds(advanceMs));
+                    var expected = peek ? await memory.PeekAsync("k", limit) : await memory.AcquireAsync("k", limit, cost);
+                    var actual = peek ? await remote.PeekAsync("k", limit) : await remote.AcquireAsync("k", limit, cost);
+                    if (expected != actual)
+                    {
+                        throw new InvalidOperationException($"{limit} at {time.GetUtcNow():O}, cost {cost}, peek {peek}: memory {expected} but Redis {actual}");
+                    }
+                }
+            },
+            iter: 40,
+            threads: 1);
+    }
+
+    [Theory]
+    [MemberData(nameof(Algorithms))]
+    public async Task MemoryAndRedis_DecideBatchesIdentically(RateLimitAlgorithm algorithm)
+    {
+        var connection = redis.Require();
+        var time = new FakeTimeProvider(RateLimitStoreContract.Start);
+        using var memory = new InMemoryRateLimitStore(timeProvider: time);
+        using var remote = new RedisRateLimitStore(connection, new RedisStoreOptions { KeyPrefix = RedisFixture.UniquePrefix(), UseApplicationClock = true, OverLimitCache = false, Timeout = TimeSpan.FromSeconds(5) }, time);
+        RateLimitRequest[] batch =
+        [
+            new("global", new RateLimit(7, TimeSpan.FromSeconds(10), algorithm), 1, RateLimitLayer.Global),
+            new("client", new RateLimit(3, TimeSpan.FromSeconds(2), algorithm), 1, RateLimitLayer.Client),
+            new("client", new RateLimit(5, TimeSpan.FromSeconds(30), algorithm), 1, RateLimitLayer.Client),
+        ];
+
+        for (var i = 0; i < 60; i++)
+        {
+            time.Advance(TimeSpan.FromMilliseconds(137 * (i % 7)));
+            var expected = new RateLimitDecision[3];
+            var actual = new RateLimitDecision[3];
+            var e = await memory.AcquireAllAsync(batch, expected);
+            var a = await remote.AcquireAllAsync(batch, actual);
+            Assert.Equal(e, a);
+            Assert.Equal(expected, actual);
+        }
+    }
+}
