@@ -1,0 +1,144 @@
+using System.Diagnostics;
+using Floodgate.Testing;
+using StackExchange.Redis;
+
+namespace Floodgate.Redis.Tests;
+
+/// <summary>Redis vanishing in the middle of a load never fails a request; the failure mode answers; Redis takes over again when back.</summary>
+public sealed class FaultTests
+{
+    [Theory]
+    [InlineData(RedisFailureMode.FallbackToMemory)]
+    [InlineData(RedisFailureMode.FailOpen)]
+    [InlineData(RedisFailureMode.FailClosed)]
+    public async Task RedisKilledUnderLoad_FailureModeHolds_ThenDecisionsReturnToRedis(RedisFailureMode mode)
+    {
+        using var server = RedisServer.TryStart(out var reason);
+        if (server is null)
+        {
+            RequiredService.Unavailable(reason);
+            return;
+        }
+
+        using var connection = FloodgateRedisBuilderExtensions.Connect(new RedisStoreOptions { Configuration = server.Endpoint });
+        using var store = new RedisRateLimitStore(connection, new RedisStoreOptions
+        {
+            KeyPrefix = RedisFixture.UniquePrefix(),
+            FailureMode = mode,
+            Timeout = TimeSpan.FromMilliseconds(200),
+            RetryInterval = TimeSpan.FromMilliseconds(100),
+        });
+        var limit = new RateLimit(1_000_000, TimeSpan.FromHours(1));
+        var outcomes = new System.Collections.Concurrent.ConcurrentBag<RateLimitDecision>();
+        using var stop = new CancellationTokenSource();
+        var load = Enumerable.Range(0, 8).Select(i => Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                outcomes.Add(await store.AcquireAsync($"client-{i}", limit));
+            }
+        })).ToArray();
+
+        await WaitUntil(() => store.RoundTrips > 50, "the load reached Redis");
+        server.Kill();
+        await WaitUntil(() => store.IsDegraded, "the store noticed Redis is gone");
+        outcomes.Clear();
+        await WaitUntil(() => outcomes.Count > 200, "decisions continued without Redis");
+        var whileDown = outcomes.ToArray();
+
+        server.Start();
+        var roundTripsBefore = store.RoundTrips;
+        await WaitUntil(() => !store.IsDegraded && store.RoundTrips > roundTripsBefore + 50, "decisions returned to Redis");
+        await stop.CancelAsync();
+        await Task.WhenAll(load); // no exception escaped any caller
+
+        switch (mode)
+        {
+            case RedisFailureMode.FallbackToMemory:
+            case RedisFailureMode.FailOpen:
+                Assert.All(whileDown, d => Assert.True(d.IsAllowed));
+                break;
+            case RedisFailureMode.FailClosed:
+                Assert.Contains(whileDown, d => d.Reason == RateLimitDenialReason.StoreUnavailable);
+                Assert.All(whileDown.Where(d => !d.IsAllowed), d => Assert.Equal(RateLimitDenialReason.StoreUnavailable, d.Reason));
+                break;
+        }
+    }
+
+    [Fact]
+    public async Task RedisDownAtStartUp_DoesNotStopTheStore()
+    {
+        var port = RedisServer.FreePort(); // nothing listens here
+        using var connection = FloodgateRedisBuilderExtensions.Connect(new RedisStoreOptions { Configuration = $"127.0.0.1:{port}" });
+        using var store = new RedisRateLimitStore(connection, new RedisStoreOptions { Timeout = TimeSpan.FromMilliseconds(100) });
+        var limit = new RateLimit(2, TimeSpan.FromMinutes(1));
+
+        var decisions = new List<RateLimitDecision>();
+        for (var i = 0; i < 3; i++)
+        {
+            decisions.Add(await store.AcquireAsync("k", limit));
+        }
+
+        Assert.True(store.IsDegraded);
+        Assert.Equal([true, true, false], decisions.Select(d => d.IsAllowed)); // the memory fallback still limits
+    }
+
+    [Fact]
+    public async Task HealthCheck_ReportsHealthyThenDegraded()
+    {
+        using var server = RedisServer.TryStart(out var reason);
+        if (server is null)
+        {
+            RequiredService.Unavailable(reason);
+            return;
+        }
+
+        var options = new RedisStoreOptions { Configuration = server.Endpoint, Timeout = TimeSpan.FromMilliseconds(100) };
+        using var connection = FloodgateRedisBuilderExtensions.Connect(options);
+        var check = new RedisHealthCheck(connection, options, TimeProvider.System);
+
+        var healthy = await check.CheckHealthAsync(new Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckContext());
+        server.Kill();
+        var degraded = await check.CheckHealthAsync(new Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckContext());
+
+        Assert.Equal(Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy, healthy.Status);
+        Assert.Equal(Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Degraded, degraded.Status);
+    }
+
+    [Fact]
+    public async Task ScriptCacheFlushed_IsReloaded()
+    {
+        using var server = RedisServer.TryStart(out var reason);
+        if (server is null)
+        {
+            RequiredService.Unavailable(reason);
+            return;
+        }
+
+        using var connection = await ConnectionMultiplexer.ConnectAsync(server.Endpoint);
+        using var store = new RedisRateLimitStore(connection, new RedisStoreOptions { KeyPrefix = RedisFixture.UniquePrefix(), Timeout = TimeSpan.FromSeconds(5) });
+        var limit = new RateLimit(3, TimeSpan.FromMinutes(1));
+        await store.AcquireAsync("k", limit);
+
+        Assert.Equal("+OK", server.Command("SCRIPT FLUSH"));
+        var after = await store.AcquireAsync("k", limit);
+
+        Assert.True(after.IsAllowed);
+        Assert.Equal(1, after.Remaining);
+        Assert.False(store.IsDegraded);
+    }
+
+    private static async Task WaitUntil(Func<bool> condition, string what)
+    {
+        var watch = Stopwatch.StartNew();
+        while (!condition())
+        {
+            if (watch.Elapsed > TimeSpan.FromSeconds(20))
+            {
+                throw new TimeoutException($"Timed out waiting until {what}.");
+            }
+
+            await Task.Delay(20);
+        }
+    }
+}
