@@ -56,6 +56,25 @@ internal sealed class FloodgateSettings
         return false;
     }
 
+    /// <summary>The policy called <paramref name="name"/> (a rule's name or <c>default</c>), or null.</summary>
+    public RateLimitPolicy? FindPolicy(string name)
+    {
+        if (name == DefaultPolicy.Name)
+        {
+            return DefaultPolicy;
+        }
+
+        foreach (var rule in Rules)
+        {
+            if (rule.Name == name)
+            {
+                return rule;
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>The first configured rule matching the request, or the default policy.</summary>
     public RateLimitPolicy MatchRule(string method, string path)
     {
@@ -71,7 +90,15 @@ internal sealed class FloodgateSettings
     }
 
     /// <summary>Compiles <paramref name="options"/>; returns null and fills <paramref name="errors"/> (each naming its key) when invalid.</summary>
-    public static FloodgateSettings? Build(FloodgateOptions options, TimeProvider timeProvider, List<string> errors)
+    public static FloodgateSettings? Build(FloodgateOptions options, TimeProvider timeProvider, List<string> errors) =>
+        Build(options, [], timeProvider, errors, []);
+
+    /// <summary>
+    /// Compiles <paramref name="options"/> with <paramref name="dynamicRules"/> (rules from an <see cref="IRateLimitRuleSource"/>,
+    /// such as policies an operator created at run time) ahead of the configured rules. A dynamic rule that does not
+    /// compile is left out and reported in <paramref name="dynamicErrors"/>; it never invalidates the settings.
+    /// </summary>
+    public static FloodgateSettings? Build(FloodgateOptions options, IReadOnlyList<RuleOptions> dynamicRules, TimeProvider timeProvider, List<string> errors, List<string> dynamicErrors)
     {
         var settings = new FloodgateSettings(options);
         var ok = true;
@@ -113,9 +140,25 @@ internal sealed class FloodgateSettings
 
         var rules = new List<RateLimitPolicy>();
         var names = new HashSet<string>(StringComparer.Ordinal) { "default" };
+        foreach (var dynamic in dynamicRules)
+        {
+            var key = $"policy '{dynamic.Name}'";
+            if (PolicyCompiler.CompileRule(dynamic, key, dynamic.Name ?? "policy", options, dynamicErrors) is { } compiled)
+            {
+                if (names.Add(compiled.Name))
+                {
+                    rules.Add(compiled);
+                }
+                else
+                {
+                    dynamicErrors.Add($"{key}: the name is used twice.");
+                }
+            }
+        }
+
         for (var i = 0; i < options.Rules.Count; i++)
         {
-            if (PolicyCompiler.CompileRule(options.Rules[i], i, options, errors) is { } rule)
+            if (PolicyCompiler.CompileRule(options.Rules[i], $"Floodgate:Rules:{i}", $"rule-{i}", options, errors) is { } rule)
             {
                 if (!names.Add(rule.Name))
                 {

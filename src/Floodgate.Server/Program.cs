@@ -1,26 +1,97 @@
 using System.Reflection;
+using System.Text.Json;
 using Floodgate;
-using Floodgate.Storage;
+using Floodgate.AspNetCore;
+using Floodgate.Redis;
+using Floodgate.Server.Admin;
+using Floodgate.Server.Decisions;
+using Floodgate.Server.Demo;
+using Floodgate.Server.Policies;
+using Floodgate.Server.Stats;
+using Floodgate.Server.Status;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+using Prometheus;
+using Scalar.AspNetCore;
+using StackExchange.Redis;
 
 var builder = WebApplication.CreateBuilder(args);
-builder.Services.AddSingleton(TimeProvider.System);
-builder.Services.AddSingleton<InMemoryRateLimitStore>(sp => new InMemoryRateLimitStore(timeProvider: sp.GetRequiredService<TimeProvider>()));
+
+// Floodgate: memory by default; Redis for limits, bans and policies when Floodgate:Redis:Configuration is set.
+var useRedis = !string.IsNullOrWhiteSpace(builder.Configuration["Floodgate:Redis:Configuration"]);
+var floodgate = builder.Services.AddFloodgate();
+if (useRedis)
+{
+    floodgate.AddRedis();
+}
+
+builder.Services.AddHealthChecks();
+builder.Services.AddProblemDetails();
+builder.Services.AddOpenApi();
+builder.Services.Configure<AdminOptions>(builder.Configuration.GetSection("Floodgate:Admin"));
+builder.Services.Configure<DecisionApiOptions>(builder.Configuration.GetSection("Floodgate:DecisionApi"));
+builder.Services.AddSingleton<IPolicyStore>(sp => useRedis
+    ? new RedisPolicyStore(sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<IOptions<RedisStoreOptions>>().Value.KeyPrefix)
+    : new SqlitePolicyStore(builder.Configuration["Floodgate:Policies:Path"] is { Length: > 0 } path ? path : "floodgate.db"));
+builder.Services.AddSingleton<PolicyRuleSource>();
+builder.Services.AddSingleton<IRateLimitRuleSource>(sp => sp.GetRequiredService<PolicyRuleSource>());
+builder.Services.AddSingleton<TrafficStats>();
 
 var app = builder.Build();
-var version = typeof(RateLimit).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
-var dataLimit = RateLimit.Parse("100/minute");
+await app.Services.GetRequiredService<PolicyRuleSource>().ReloadAsync();
 
-app.MapGet("/", () => Results.Ok(new { service = "Floodgate", version, store = "memory", links = new { health = "/health", data = "/api/data" } }));
-app.MapGet("/health", () => Results.Ok(new { status = "Healthy" }));
-app.MapGet("/api/data", (HttpContext context, InMemoryRateLimitStore store) =>
+var adminAuthorization = new KeyAuthorization([app.Services.GetRequiredService<IOptions<AdminOptions>>().Value.ApiKey]);
+var decisionAuthorization = new KeyAuthorization(app.Services.GetRequiredService<IOptions<DecisionApiOptions>>().Value.Keys);
+var version = typeof(RateLimit).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "unknown";
+
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+app.UseMiddleware<TrafficStatsMiddleware>();
+app.UseFloodgate();
+
+app.MapGet("/", () => Results.Ok(new
 {
-    var client = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
-    var decision = store.Acquire(client, dataLimit);
-    context.Response.Headers["X-RateLimit-Limit"] = decision.Limit.ToString(System.Globalization.CultureInfo.InvariantCulture);
-    context.Response.Headers["X-RateLimit-Remaining"] = decision.Remaining.ToString(System.Globalization.CultureInfo.InvariantCulture);
-    return decision.IsAllowed
-        ? Results.Ok(new { message = "Here is your data." })
-        : Results.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too many requests");
+    service = "Floodgate",
+    version,
+    store = useRedis ? "redis" : "memory",
+    policies = useRedis ? "redis" : "sqlite",
+    links = new Dictionary<string, string>
+    {
+        ["health"] = "/health",
+        ["docs"] = "/docs",
+        ["openapi"] = "/openapi/v1.json",
+        ["metrics"] = "/metrics",
+        ["status"] = "/rate-limit/status",
+        ["data"] = "/api/data",
+        ["admin"] = "/admin/configs",
+        ["check"] = "/v1/check",
+    },
+})).WithTags("Service").WithSummary("Service information");
+
+app.MapHealthChecks("/health", new HealthCheckOptions
+{
+    ResponseWriter = async (context, report) =>
+    {
+        context.Response.ContentType = "application/json";
+        await JsonSerializer.SerializeAsync(context.Response.Body, new
+        {
+            status = report.Status.ToString(),
+            checks = report.Entries.ToDictionary(e => e.Key, e => new { status = e.Value.Status.ToString(), description = e.Value.Description }),
+        });
+    },
+    ResultStatusCodes = { [HealthStatus.Healthy] = 200, [HealthStatus.Degraded] = 200, [HealthStatus.Unhealthy] = 503 },
 });
 
+app.MapDemo();
+app.MapStatus();
+app.MapAdminApi(adminAuthorization);
+app.MapDecisionApi(decisionAuthorization);
+app.MapOpenApi();
+app.MapScalarApiReference("/docs");
+app.MapMetrics("/metrics");
+
 app.Run();
+
+/// <summary>The service's entry point, visible to the end-to-end tests.</summary>
+public partial class Program;

@@ -25,6 +25,9 @@ internal static partial class Log
     [LoggerMessage(7, LogLevel.Error, "Floodgate settings not applied, the previous ones stay in force: {Errors}")]
     public static partial void SettingsReloadRejected(ILogger logger, string errors);
 
+    [LoggerMessage(9, LogLevel.Error, "Run-time rules left out: {Errors}")]
+    public static partial void DynamicRulesSkipped(ILogger logger, string errors);
+
     [LoggerMessage(8, LogLevel.Debug, "Slowed {Client} on policy {Policy} by {Delay}")]
     public static partial void SlowedDown(ILogger logger, string client, string policy, TimeSpan delay);
 }

@@ -60,10 +60,9 @@ internal static class PolicyCompiler
         return true;
     }
 
-    /// <summary>Compiles rule <paramref name="index"/>; errors name the key, e.g. <c>Floodgate:Rules:2:Limit</c>.</summary>
-    public static RateLimitPolicy? CompileRule(RuleOptions rule, int index, FloodgateOptions options, List<string> errors)
+    /// <summary>Compiles a rule; errors start with <paramref name="key"/>, e.g. <c>Floodgate:Rules:2</c> gives <c>Floodgate:Rules:2:Limit</c>.</summary>
+    public static RateLimitPolicy? CompileRule(RuleOptions rule, string key, string defaultName, FloodgateOptions options, List<string> errors)
     {
-        var key = $"Floodgate:Rules:{index}";
         var ok = true;
         if (!PathPattern.TryParse(rule.Path, out var path, out var pathError))
         {
@@ -125,7 +124,7 @@ internal static class PolicyCompiler
             return null;
         }
 
-        return new RateLimitPolicy(string.IsNullOrWhiteSpace(rule.Name) ? $"rule-{index}" : rule.Name.Trim(), limits!, rule.Cost, rule.Scope, tiers, rule.SlowDown)
+        return new RateLimitPolicy(string.IsNullOrWhiteSpace(rule.Name) ? defaultName : rule.Name.Trim(), limits!, rule.Cost, rule.Scope, tiers, rule.SlowDown)
         {
             Methods = methods,
             Path = path,

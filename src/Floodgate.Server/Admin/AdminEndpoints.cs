@@ -1,0 +1,117 @@
+using Floodgate.AspNetCore;
+using Floodgate.Penalties;
+using Floodgate.Server.Policies;
+using Floodgate.Server.Stats;
+using Microsoft.Extensions.Options;
+
+namespace Floodgate.Server.Admin;
+
+/// <summary><c>/admin</c>: policies (validated, persisted, applied to the next request), traffic statistics and bans.</summary>
+internal static class AdminEndpoints
+{
+    public static void MapAdminApi(this WebApplication app, KeyAuthorization authorization)
+    {
+        var admin = app.MapGroup("/admin").RequireKey(authorization, "admin").WithTags("Admin")
+            .ProducesProblem(StatusCodes.Status401Unauthorized);
+
+        admin.MapGet("/configs", async (IPolicyStore store, CancellationToken ct) => Results.Ok(await store.ListAsync(ct)))
+            .WithSummary("List the run-time policies").Produces<List<PolicyDocument>>();
+        admin.MapGet("/configs/{id}", async (string id, IPolicyStore store, CancellationToken ct) =>
+                (await store.ListAsync(ct)).FirstOrDefault(p => p.Id == id) is { } policy ? Results.Ok(policy) : NotFound(id))
+            .WithSummary("Read one policy").Produces<PolicyDocument>().ProducesProblem(StatusCodes.Status404NotFound);
+        admin.MapPost("/configs", CreateAsync)
+            .WithSummary("Create a policy; applies to the next request").Produces<PolicyDocument>(StatusCodes.Status201Created).ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status409Conflict);
+        admin.MapPut("/configs/{id}", ReplaceAsync)
+            .WithSummary("Create or replace a policy; applies to the next request").Produces<PolicyDocument>().ProducesValidationProblem();
+        admin.MapDelete("/configs/{id}", async (string id, IPolicyStore store, PolicyRuleSource rules, CancellationToken ct) =>
+            {
+                if (!await store.DeleteAsync(id, ct))
+                {
+                    return NotFound(id);
+                }
+
+                await rules.ReloadAsync();
+                return Results.NoContent();
+            })
+            .WithSummary("Delete a policy").ProducesProblem(StatusCodes.Status404NotFound);
+
+        admin.MapGet("/stats", async (TrafficStats stats, IPenaltyBox bans, CancellationToken ct) => Results.Ok(new
+        {
+            allowed = stats.Allowed,
+            denied = stats.Denied,
+            endpoints = stats.Endpoints(),
+            top_clients = stats.TopClients(20),
+            bans = await bans.ListBansAsync(ct),
+        })).WithSummary("Totals, per endpoint, top clients and current bans");
+        admin.MapGet("/stats/{clientId}", async (string clientId, TrafficStats stats, IPenaltyBox bans, CancellationToken ct) =>
+        {
+            var traffic = stats.Client(clientId);
+            var ban = await bans.GetBanAsync(clientId, ct);
+            return traffic is null && ban is null
+                ? NotFound(clientId, "client")
+                : Results.Ok(new { client = clientId, allowed = traffic?.Allowed ?? 0, denied = traffic?.Denied ?? 0, ban });
+        }).WithSummary("One client's traffic and ban").ProducesProblem(StatusCodes.Status404NotFound);
+
+        admin.MapGet("/bans", async (IPenaltyBox bans, CancellationToken ct) => Results.Ok(await bans.ListBansAsync(ct)))
+            .WithSummary("Bans in force").Produces<IReadOnlyList<BanRecord>>();
+        admin.MapDelete("/bans/{clientId}", UnbanAsync).WithSummary("Lift a ban").ProducesProblem(StatusCodes.Status404NotFound);
+        admin.MapPost("/unblock/{clientId}", UnbanAsync).WithSummary("Lift a ban (same as DELETE /admin/bans/{clientId})").ProducesProblem(StatusCodes.Status404NotFound);
+    }
+
+    private static async Task<IResult> UnbanAsync(string clientId, IPenaltyBox bans, CancellationToken ct) =>
+        await bans.UnbanAsync(clientId, ct) ? Results.Ok(new { client = clientId, unbanned = true }) : NotFound(clientId, "ban");
+
+    private static async Task<IResult> CreateAsync(HttpContext context, IPolicyStore store, PolicyRuleSource rules, IOptions<FloodgateOptions> options, TimeProvider time)
+    {
+        var body = await Json.ReadAsync(context, ServerJsonContext.Default.PolicyDocument);
+        if (body.Error is { } error)
+        {
+            return error;
+        }
+
+        var policy = body.Value! with { Id = body.Value!.Id ?? "policy-" + Guid.NewGuid().ToString("N")[..8], UpdatedAt = time.GetUtcNow() };
+        var errors = policy.Validate(options.Value);
+        if (errors.Count > 0)
+        {
+            return Results.ValidationProblem(errors);
+        }
+
+        if ((await store.ListAsync(context.RequestAborted)).Any(p => p.Id == policy.Id) || options.Value.Rules.Any(r => r.Name == policy.Id))
+        {
+            return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "Conflict", detail: $"A policy called '{policy.Id}' exists; PUT /admin/configs/{policy.Id} replaces it.");
+        }
+
+        await store.SaveAsync(policy, context.RequestAborted);
+        await rules.ReloadAsync();
+        return Results.Created($"/admin/configs/{policy.Id}", policy);
+    }
+
+    private static async Task<IResult> ReplaceAsync(string id, HttpContext context, IPolicyStore store, PolicyRuleSource rules, IOptions<FloodgateOptions> options, TimeProvider time)
+    {
+        var body = await Json.ReadAsync(context, ServerJsonContext.Default.PolicyDocument);
+        if (body.Error is { } error)
+        {
+            return error;
+        }
+
+        if (body.Value!.Id is { } bodyId && bodyId != id)
+        {
+            return Results.ValidationProblem(new Dictionary<string, string[]> { ["id"] = [$"The body's id '{bodyId}' differs from the path's '{id}'."] });
+        }
+
+        var policy = body.Value with { Id = id, UpdatedAt = time.GetUtcNow() };
+        var errors = policy.Validate(options.Value);
+        if (errors.Count > 0)
+        {
+            return Results.ValidationProblem(errors);
+        }
+
+        await store.SaveAsync(policy, context.RequestAborted);
+        await rules.ReloadAsync();
+        return Results.Ok(policy);
+    }
+
+    private static IResult NotFound(string id, string what = "policy") =>
+        Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found", detail: $"No {what} '{id}'.");
+}

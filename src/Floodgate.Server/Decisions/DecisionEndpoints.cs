@@ -1,0 +1,227 @@
+using System.Text.Json.Serialization;
+using Floodgate.AspNetCore;
+using Floodgate.Server.Admin;
+using Floodgate.Storage;
+
+namespace Floodgate.Server.Decisions;
+
+/// <summary>One question to the decision API: a key and either a limit (with algorithm and cost) or a configured policy.</summary>
+public sealed record CheckRequest
+{
+    /// <summary>Who is limited, in the caller's own terms (a user id, an IP, a tenant).</summary>
+    [JsonPropertyName("key")]
+    public string? Key { get; init; }
+
+    /// <summary>Limit notation, e.g. <c>10/minute</c>.</summary>
+    [JsonPropertyName("limit")]
+    public string? Limit { get; init; }
+
+    /// <summary>The algorithm; default: the configured one.</summary>
+    [JsonPropertyName("algorithm")]
+    public string? Algorithm { get; init; }
+
+    /// <summary>Units this request takes; default 1.</summary>
+    [JsonPropertyName("cost")]
+    public long? Cost { get; init; }
+
+    /// <summary>A configured or admin policy name, instead of <see cref="Limit"/>.</summary>
+    [JsonPropertyName("policy")]
+    public string? Policy { get; init; }
+}
+
+/// <summary>Several questions in one call; with <see cref="Atomic"/> they are decided as one (all admitted or none consumed).</summary>
+public sealed record BatchCheckRequest
+{
+    [JsonPropertyName("checks")]
+    public List<CheckRequest>? Checks { get; init; }
+
+    [JsonPropertyName("atomic")]
+    public bool Atomic { get; init; }
+}
+
+/// <summary>An answer: times in seconds.</summary>
+public sealed record CheckResponse(
+    [property: JsonPropertyName("allowed")] bool Allowed,
+    [property: JsonPropertyName("limit")] long Limit,
+    [property: JsonPropertyName("remaining")] long Remaining,
+    [property: JsonPropertyName("reset_after")] double ResetAfter,
+    [property: JsonPropertyName("retry_after")] double? RetryAfter,
+    [property: JsonPropertyName("reason")] string? Reason);
+
+/// <summary><c>POST /v1/check</c> and <c>POST /v1/check/batch</c>: rate-limit decisions for services in any language.</summary>
+internal static class DecisionEndpoints
+{
+    private const int MaxBatch = 32;
+
+    public static void MapDecisionApi(this WebApplication app, KeyAuthorization authorization)
+    {
+        var group = app.MapGroup("/v1").RequireKey(authorization, "decision API").WithTags("Decision API");
+        group.MapPost("/check", CheckAsync)
+            .WithSummary("Decide one request for a key")
+            .Produces<CheckResponse>()
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status401Unauthorized);
+        group.MapPost("/check/batch", BatchAsync)
+            .WithSummary("Decide several requests in one round trip")
+            .Produces<CheckResponse[]>()
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status401Unauthorized);
+    }
+
+    private static async Task<IResult> CheckAsync(HttpContext context, IRateLimitStore store, FloodgateSettingsProvider settings)
+    {
+        var request = await Json.ReadAsync(context, ServerJsonContext.Default.CheckRequest);
+        if (request.Error is { } error)
+        {
+            return error;
+        }
+
+        if (!TryResolve(request.Value!, settings.Current, "", out var resolved, out var errors))
+        {
+            return Results.ValidationProblem(errors);
+        }
+
+        var decisions = new RateLimitDecision[resolved.Length];
+        var decision = await store.AcquireAllAsync(resolved, decisions, context.RequestAborted);
+        return Results.Ok(ToResponse(decision));
+    }
+
+    private static async Task<IResult> BatchAsync(HttpContext context, IRateLimitStore store, FloodgateSettingsProvider settings)
+    {
+        var request = await Json.ReadAsync(context, ServerJsonContext.Default.BatchCheckRequest);
+        if (request.Error is { } error)
+        {
+            return error;
+        }
+
+        var checks = request.Value!.Checks;
+        if (checks is not { Count: > 0 and <= MaxBatch })
+        {
+            return Results.ValidationProblem(new Dictionary<string, string[]> { ["checks"] = [$"Between 1 and {MaxBatch} checks are required."] });
+        }
+
+        var all = new List<RateLimitRequest>();
+        var owners = new List<int>();
+        var errors = new Dictionary<string, string[]>();
+        for (var i = 0; i < checks.Count; i++)
+        {
+            if (TryResolve(checks[i], settings.Current, $"checks[{i}].", out var resolved, out var checkErrors))
+            {
+                all.AddRange(resolved);
+                owners.AddRange(Enumerable.Repeat(i, resolved.Length));
+            }
+            else
+            {
+                foreach (var (key, value) in checkErrors)
+                {
+                    errors[key] = value;
+                }
+            }
+        }
+
+        if (errors.Count > 0)
+        {
+            return Results.ValidationProblem(errors);
+        }
+
+        var responses = new CheckResponse[checks.Count];
+        if (request.Value.Atomic && all.Count <= MaxBatch)
+        {
+            var decisions = new RateLimitDecision[all.Count];
+            await store.AcquireAllAsync(all.ToArray(), decisions, context.RequestAborted);
+            for (var i = 0; i < checks.Count; i++)
+            {
+                responses[i] = ToResponse(RateLimitDecisions.Decisive(decisions.Where((_, j) => owners[j] == i).ToArray()));
+            }
+
+            return Results.Ok(responses);
+        }
+
+        for (var i = 0; i < checks.Count; i++)
+        {
+            var mine = all.Where((_, j) => owners[j] == i).ToArray();
+            responses[i] = ToResponse(await store.AcquireAllAsync(mine, new RateLimitDecision[mine.Length], context.RequestAborted));
+        }
+
+        return Results.Ok(responses);
+    }
+
+    private static bool TryResolve(CheckRequest check, FloodgateSettings settings, string prefix, out RateLimitRequest[] requests, out Dictionary<string, string[]> errors)
+    {
+        errors = [];
+        requests = [];
+        if (string.IsNullOrWhiteSpace(check.Key) || check.Key.Length > 512)
+        {
+            errors[prefix + "key"] = ["A key of 1 to 512 characters is required."];
+        }
+
+        var cost = check.Cost ?? 1;
+        if (cost is < 0 or > RateLimit.MaxCount)
+        {
+            errors[prefix + "cost"] = ["A cost between 0 and the limit is required."];
+        }
+
+        RateLimit[]? limits = null;
+        if (check.Policy is { } policyName)
+        {
+            if (check.Limit is not null)
+            {
+                errors[prefix + "policy"] = ["Give either a policy or a limit, not both."];
+            }
+            else if (settings.FindPolicy(policyName) is { } policy)
+            {
+                limits = policy.Limits;
+            }
+            else
+            {
+                errors[prefix + "policy"] = [$"No policy is called '{policyName}'."];
+            }
+        }
+        else if (check.Limit is null)
+        {
+            errors[prefix + "limit"] = ["A limit such as \"10/minute\" or a policy name is required."];
+        }
+        else
+        {
+            RateLimitAlgorithm? algorithm = null;
+            if (check.Algorithm is { } text)
+            {
+                if (Enum.TryParse<RateLimitAlgorithm>(text, true, out var parsed) && Enum.IsDefined(parsed) && !char.IsAsciiDigit(text[0]))
+                {
+                    algorithm = parsed;
+                }
+                else
+                {
+                    errors[prefix + "algorithm"] = [$"One of {string.Join(", ", Enum.GetNames<RateLimitAlgorithm>())}."];
+                }
+            }
+
+            if (!Floodgate.AspNetCore.Policies.PolicyCompiler.TryParseLimits(check.Limit, algorithm, null, settings.Options.Algorithm, out limits, out var limitError))
+            {
+                errors[prefix + "limit"] = [limitError];
+            }
+        }
+
+        if (errors.Count > 0 || limits is null)
+        {
+            return false;
+        }
+
+        var key = "api|" + check.Key;
+        requests = [.. limits.Select(l => new RateLimitRequest(key, l, cost))];
+        return true;
+    }
+
+    private static CheckResponse ToResponse(RateLimitDecision decision) => new(
+        decision.IsAllowed,
+        decision.Limit,
+        Math.Max(decision.Remaining, 0),
+        Math.Round(decision.ResetAfter.TotalSeconds, 3),
+        decision.IsAllowed ? 0 : decision.RetryAfter == Timeout.InfiniteTimeSpan ? null : Math.Round(decision.RetryAfter.TotalSeconds, 3),
+        decision.IsAllowed ? null : decision.Reason switch
+        {
+            RateLimitDenialReason.CostExceedsLimit => "cost_exceeds_limit",
+            RateLimitDenialReason.StoreUnavailable => "store_unavailable",
+            _ => "limit_exceeded",
+        });
+}

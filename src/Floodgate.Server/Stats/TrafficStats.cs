@@ -1,0 +1,85 @@
+using System.Collections.Concurrent;
+using Floodgate.AspNetCore;
+
+namespace Floodgate.Server.Stats;
+
+/// <summary>
+/// Running totals of this instance: allowed and denied requests overall, per endpoint and per client (the client
+/// table is bounded: past its cap the quietest half is dropped).
+/// </summary>
+internal sealed class TrafficStats
+{
+    private const int MaxClients = 10_000;
+    private readonly ConcurrentDictionary<string, Counter> _endpoints = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Counter> _clients = new(StringComparer.Ordinal);
+    private long _allowed;
+    private long _denied;
+
+    public long Allowed => Interlocked.Read(ref _allowed);
+
+    public long Denied => Interlocked.Read(ref _denied);
+
+    public void Record(string endpoint, string client, bool allowed)
+    {
+        Interlocked.Increment(ref allowed ? ref _allowed : ref _denied);
+        _endpoints.GetOrAdd(endpoint, static _ => new Counter()).Add(allowed);
+        if (_clients.Count >= MaxClients)
+        {
+            Trim();
+        }
+
+        _clients.GetOrAdd(client, static _ => new Counter()).Add(allowed);
+    }
+
+    public IEnumerable<TrafficRow> Endpoints() => Rows(_endpoints, int.MaxValue);
+
+    public IEnumerable<TrafficRow> TopClients(int count) => Rows(_clients, count);
+
+    public TrafficRow? Client(string client) =>
+        _clients.TryGetValue(client, out var counter) ? new TrafficRow(client, counter.Allowed, counter.Denied) : null;
+
+    private static List<TrafficRow> Rows(ConcurrentDictionary<string, Counter> counters, int count) =>
+        counters.Select(kv => new TrafficRow(kv.Key, kv.Value.Allowed, kv.Value.Denied))
+            .OrderByDescending(r => r.Allowed + r.Denied)
+            .ThenBy(r => r.Name, StringComparer.Ordinal)
+            .Take(count)
+            .ToList();
+
+    private void Trim()
+    {
+        var quiet = _clients.OrderBy(kv => kv.Value.Allowed + kv.Value.Denied).Take(MaxClients / 2).Select(kv => kv.Key).ToList();
+        foreach (var key in quiet)
+        {
+            _clients.TryRemove(key, out _);
+        }
+    }
+
+    private sealed class Counter
+    {
+        private long _allowed;
+        private long _denied;
+
+        public long Allowed => Interlocked.Read(ref _allowed);
+
+        public long Denied => Interlocked.Read(ref _denied);
+
+        public void Add(bool allowed) => Interlocked.Increment(ref allowed ? ref _allowed : ref _denied);
+    }
+}
+
+/// <summary>One row of traffic: an endpoint or a client, with its allowed and denied counts.</summary>
+public sealed record TrafficRow(string Name, long Allowed, long Denied);
+
+/// <summary>Records every limited request's outcome after Floodgate decided it. Runs outside Floodgate, so it sees denials too.</summary>
+internal sealed class TrafficStatsMiddleware(RequestDelegate next, TrafficStats stats)
+{
+    public async Task InvokeAsync(HttpContext context)
+    {
+        await next(context);
+        if (context.Features.Get<IRateLimitFeature>() is { } feature)
+        {
+            var endpoint = context.Request.Method + " " + ((context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? context.Request.Path.Value);
+            stats.Record(endpoint, feature.Client.Id, context.Response.StatusCode is not (429 or 420 or 503));
+        }
+    }
+}

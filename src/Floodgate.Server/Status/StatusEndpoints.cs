@@ -1,0 +1,61 @@
+using Floodgate.AspNetCore;
+using Floodgate.AspNetCore.Policies;
+using Floodgate.Penalties;
+using Floodgate.Storage;
+
+namespace Floodgate.Server.Status;
+
+/// <summary><c>GET /rate-limit/status</c> and <c>GET /stats</c>: the caller's own standing on every policy, consuming nothing.</summary>
+internal static class StatusEndpoints
+{
+    public static void MapStatus(this WebApplication app)
+    {
+        app.MapGet("/rate-limit/status", StatusAsync).WithTags("Status").WithSummary("Your standing on every policy (consumes nothing)");
+        app.MapGet("/stats", StatusAsync).WithTags("Status").WithSummary("Your standing on every policy (consumes nothing)");
+    }
+
+    private static async Task<IResult> StatusAsync(HttpContext context, FloodgateSettingsProvider provider, IRateLimitStore store, IPenaltyBox bans, TimeProvider time)
+    {
+        var settings = provider.Current;
+        var client = settings.Identifier.Identify(context);
+        var ban = await bans.GetBanAsync(client.Id, context.RequestAborted);
+        var policies = new List<object>();
+        foreach (var policy in settings.Rules.Prepend(settings.DefaultPolicy))
+        {
+            var key = PolicyKey(policy, client, context);
+            var limits = new List<object>();
+            foreach (var limit in policy.Limits)
+            {
+                var standing = await store.PeekAsync(key, limit, context.RequestAborted);
+                limits.Add(new
+                {
+                    limit = limit.ToString(),
+                    remaining = Math.Max(standing.Remaining, 0),
+                    reset_after = Math.Round(standing.ResetAfter.TotalSeconds, 3),
+                    allowed = standing.IsAllowed,
+                });
+            }
+
+            policies.Add(new { policy = policy.Name, path = policy.Path?.Pattern, methods = policy.Methods?.Order(StringComparer.Ordinal), scope = policy.Scope.ToString(), limits });
+        }
+
+        return Results.Ok(new
+        {
+            client = client.Id,
+            banned = ban is not null,
+            ban_expires_at = ban?.ExpiresAt,
+            retry_after = ban is null ? (double?)null : Math.Ceiling(ban.Remaining(time.GetUtcNow()).TotalSeconds),
+            policies,
+        });
+    }
+
+    /// <summary>The key a policy uses for this caller; endpoint- and global-scoped policies are keyed by route, so the status shows the path pattern's key.</summary>
+    private static string PolicyKey(RateLimitPolicy policy, Floodgate.AspNetCore.Identification.ClientIdentity client, HttpContext context) => policy.Scope switch
+    {
+        RuleScope.ApiKey => policy.KeyPrefix + (client.ApiKeyHash ?? client.AddressKey),
+        RuleScope.Ip => policy.KeyPrefix + client.AddressKey,
+        RuleScope.Global => policy.KeyPrefix + "all",
+        RuleScope.Endpoint => policy.KeyPrefix + "endpoint:" + (policy.Methods?.FirstOrDefault() ?? context.Request.Method) + " " + policy.Path?.Pattern,
+        _ => policy.KeyPrefix + client.Id,
+    };
+}
