@@ -14,7 +14,6 @@ internal static class Micros
     /// <summary>Midnight UTC on 2026-01-01 (<see cref="RateLimitStoreContract.Start"/>): aligned to every window of a minute, an hour and a day.</summary>
     public static readonly long Start = (RateLimitStoreContract.Start.UtcTicks - DateTime.UnixEpoch.Ticks) / 10;
 
-    public static TimeSpan ToTimeSpan(long microseconds) => TimeSpan.FromTicks(microseconds * 10);
-
+    /// <summary>A duration in whole microseconds.</summary>
     public static long From(TimeSpan span) => span.Ticks / 10;
 }

@@ -121,16 +121,19 @@ public sealed class BoundaryAttackTests
         Assert.Equal(limit.Count, worst);
     }
 
+    /// <summary>
+    /// Worst cases over a window (t − W, t] for L = 50: the fixed window 2L across a boundary. Token bucket and GCRA
+    /// (burst = L): a full bucket at the start plus less than one window of refill, at most 2L − 1. The sliding counter:
+    /// at e into a window it admits up to L + L·e/W when the previous window's units all sat at its end, e &lt; W,
+    /// so at most 2L − 1. The trace shows how close bursty traffic comes; the figures go to the output.
+    /// </summary>
     [Theory]
-    [InlineData(RateLimitAlgorithm.FixedWindow, 2.0)]
-    [InlineData(RateLimitAlgorithm.SlidingWindowCounter, 2.0)]
-    [InlineData(RateLimitAlgorithm.TokenBucket, 2.0)]
-    [InlineData(RateLimitAlgorithm.Gcra, 2.0)]
-    public void OtherAlgorithms_LongRandomizedTrace_StayWithinTheirWorstCase(RateLimitAlgorithm algorithm, double worstCaseInLimits)
+    [InlineData(RateLimitAlgorithm.FixedWindow, 100)]
+    [InlineData(RateLimitAlgorithm.SlidingWindowCounter, 99)]
+    [InlineData(RateLimitAlgorithm.TokenBucket, 99)]
+    [InlineData(RateLimitAlgorithm.Gcra, 99)]
+    public void OtherAlgorithms_LongRandomizedTrace_StayWithinTheirWorstCase(RateLimitAlgorithm algorithm, long worstCase)
     {
-        // Fixed window: 2L across a boundary. Token bucket and GCRA (burst = L): a full bucket plus one window of
-        // refill, 2L. The sliding counter: the current window's L plus the under-weighted remainder of the previous one,
-        // again below 2L. The trace measures how close real traffic comes; the figures go to the output.
         var limit = new RateLimit(50, TimeSpan.FromSeconds(10), algorithm);
         var trace = RandomizedTrace(limit, requests: 200_000, seed: 20260101);
 
@@ -138,7 +141,7 @@ public sealed class BoundaryAttackTests
         var worst = WorstSlidingWindow(admissions, limit.WindowMicroseconds);
 
         Report($"{limit}: {admissions.Count} of {trace.Count} requests admitted; the fullest sliding window held {worst}");
-        Assert.InRange(worst, limit.Count, (long)(worstCaseInLimits * limit.Count));
+        Assert.InRange(worst, limit.Count, worstCase);
     }
 
     /// <summary>Gaps from 1 µs to several windows, clusters of requests just before and after window boundaries, costs 1 to 3.</summary>
@@ -155,7 +158,7 @@ public sealed class BoundaryAttackTests
             {
                 // A burst straddling the next boundary.
                 var boundary = ((now / window) + 1) * window;
-                now = boundary - random.NextInt64(1, window / 20);
+                now = Math.Max(now, boundary - random.NextInt64(1, window / 20)); // time never goes back
                 var end = boundary + random.NextInt64(1, window / 20);
                 while (now < end && trace.Count < requests)
                 {

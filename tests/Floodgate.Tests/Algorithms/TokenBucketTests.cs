@@ -84,18 +84,20 @@ public sealed class TokenBucketTests
     }
 
     [Fact]
-    public void TokenBucket_ThirdsOfATokenAddUpToAWholeOne()
+    public void TokenBucket_FractionalRefillsAcrossAdmissions_AddUpExactly()
     {
-        var limit = RateLimit.Parse("1/3s TokenBucket");
+        // One token every 15 s. After 20 s, 1⅓ tokens: one is taken and ⅓ stays. Ten seconds later ⅔ more have come:
+        // exactly one token. (Kept as a fraction in floating point, ⅓ + ⅔ fell a hair short of 1 and this was denied.)
+        var limit = RateLimit.Parse("4/minute TokenBucket");
         var state = default(AlgorithmState);
-        Assert.True(TokenBucket.Decide(ref state, limit, Start, 1, consume: true, out _).IsAllowed);
+        Assert.True(TokenBucket.Decide(ref state, limit, Start, 4, consume: true, out _).IsAllowed);
 
-        // A zero-cost request re-bases the state at each third; the thirds must still add up to a token at 3 s.
-        Assert.True(TokenBucket.Decide(ref state, limit, Start + Second, 0, consume: true, out _).IsAllowed);
-        Assert.True(TokenBucket.Decide(ref state, limit, Start + (2 * Second), 0, consume: true, out _).IsAllowed);
-        var whole = TokenBucket.Decide(ref state, limit, Start + (3 * Second), 1, consume: true, out _);
+        var afterTwentySeconds = TokenBucket.Decide(ref state, limit, Start + (20 * Second), 1, consume: true, out _);
+        var afterThirtySeconds = TokenBucket.Decide(ref state, limit, Start + (30 * Second), 1, consume: true, out _);
 
-        Assert.True(whole.IsAllowed);
+        Assert.True(afterTwentySeconds.IsAllowed);
+        Assert.True(afterThirtySeconds.IsAllowed);
+        Assert.Equal(0, afterThirtySeconds.Remaining);
     }
 
     [Fact]
