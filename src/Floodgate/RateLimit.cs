@@ -21,6 +21,12 @@ public sealed class RateLimit : IEquatable<RateLimit>, IParsable<RateLimit>
     /// <summary>The shortest window a limit may have.</summary>
     public static readonly TimeSpan MinWindow = TimeSpan.FromMilliseconds(1);
 
+    /// <summary>
+    /// The longest time an empty bucket (token bucket) or a full burst (GCRA) may take to refill: a hundred
+    /// <see cref="MaxWindow"/>s. Beyond it the times the algorithms compute in microseconds would overflow.
+    /// </summary>
+    public static readonly TimeSpan MaxRefill = TimeSpan.FromDays(100 * 366);
+
     private const string AcceptedForms =
         "Write a limit as <count>/<window>: \"100/minute\", \"100/min\", \"5/10s\", \"1000/hour\", \"10/second\", " +
         "\"50000/day\" or \"100 per minute\" (units: ms, s, min, h, d and their long names), optionally followed by " +
@@ -28,7 +34,7 @@ public sealed class RateLimit : IEquatable<RateLimit>, IParsable<RateLimit>
         "Count and window must be positive.";
 
     /// <summary>Creates a limit of <paramref name="count"/> units per <paramref name="window"/>.</summary>
-    /// <exception cref="ArgumentOutOfRangeException">The count, window or burst is out of range.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The count, window or burst is out of range, or the burst would take longer than <see cref="MaxRefill"/> to refill.</exception>
     /// <exception cref="ArgumentException">A burst is given for an algorithm that has none.</exception>
     public RateLimit(long count, TimeSpan window, RateLimitAlgorithm algorithm = RateLimitAlgorithm.SlidingWindowCounter, long? burst = null)
     {
@@ -54,6 +60,11 @@ public sealed class RateLimit : IEquatable<RateLimit>, IParsable<RateLimit>
             {
                 throw new ArgumentException($"A burst applies to TokenBucket and Gcra only, not to {algorithm}.", nameof(burst));
             }
+
+            if (!RefillFits(count, window, b))
+            {
+                throw new ArgumentOutOfRangeException(nameof(burst), b, $"A burst of {b} at {count} per {window} would take longer than {MaxRefill.TotalDays} days to refill.");
+            }
         }
 
         Count = count;
@@ -63,7 +74,6 @@ public sealed class RateLimit : IEquatable<RateLimit>, IParsable<RateLimit>
         WindowMicroseconds = window.Ticks / 10;
         Capacity = burst ?? count;
         GcraInterval = (WindowMicroseconds + count - 1) / count;
-        TokensPerMicrosecond = (double)count / WindowMicroseconds;
     }
 
     /// <summary>The units admitted per window.</summary>
@@ -85,8 +95,6 @@ public sealed class RateLimit : IEquatable<RateLimit>, IParsable<RateLimit>
 
     /// <summary>GCRA emission interval in whole microseconds, rounded up so integer arithmetic never admits more than the limit.</summary>
     internal long GcraInterval { get; }
-
-    internal double TokensPerMicrosecond { get; }
 
     /// <summary>The same rate with another algorithm (the burst is dropped where the algorithm has none).</summary>
     public RateLimit WithAlgorithm(RateLimitAlgorithm algorithm) =>
@@ -228,9 +236,19 @@ public sealed class RateLimit : IEquatable<RateLimit>, IParsable<RateLimit>
             return false;
         }
 
+        if (burst is { } fits && !RefillFits(count, window, fits))
+        {
+            error = $"a burst of {fits} would take longer than {MaxRefill.TotalDays} days to refill";
+            return false;
+        }
+
         result = new RateLimit(count, window, algorithm, burst);
         return true;
     }
+
+    /// <summary>Whether <paramref name="burst"/> units refill at <paramref name="count"/> per <paramref name="window"/> within <see cref="MaxRefill"/>.</summary>
+    private static bool RefillFits(long count, TimeSpan window, long burst) =>
+        (Int128)burst * window.Ticks <= (Int128)MaxRefill.Ticks * count;
 
     private static bool TryUnit(string word, out TimeSpan unit)
     {

@@ -15,7 +15,10 @@ internal struct AlgorithmState
     /// <summary>Sliding counter: units counted in the window before <see cref="Stamp"/>.</summary>
     public long Previous;
 
-    /// <summary>Token bucket: tokens spent as of <see cref="Stamp"/> (0 = a full bucket, so the fresh state is a full bucket).</summary>
+    /// <summary>
+    /// Token bucket: tokens spent as of <see cref="Stamp"/>, multiplied by the window in microseconds so that refills are
+    /// whole numbers (0 = a full bucket, so the fresh state is a full bucket).
+    /// </summary>
     public double Spent;
 
     /// <summary>Sliding log: ring buffer of admission times, oldest at <see cref="LogHead"/>.</summary>

@@ -8,6 +8,9 @@ internal static class FixedWindow
 {
     public static RateLimitDecision Decide(ref AlgorithmState state, RateLimit limit, long now, long cost, bool consume, out long expiresAt)
     {
+        // A request stamped before the recorded window (its caller read the clock before another caller's request
+        // was decided) counts in the recorded window: starting its own window would forget the recorded count.
+        now = Math.Max(now, state.Stamp);
         var window = limit.WindowMicroseconds;
         var windowStart = now - (now % window);
         var windowEnd = windowStart + window;

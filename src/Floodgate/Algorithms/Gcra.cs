@@ -34,6 +34,7 @@ internal static class Gcra
             expiresAt = newTat;
         }
 
-        return RateLimitDecision.Allow(limit, available - cost, newTat - now);
+        // Remaining is what is left after this request; reset-after is the state's own: nothing was taken unless consumed.
+        return RateLimitDecision.Allow(limit, available - cost, (consume ? newTat : tat) - now);
     }
 }

@@ -9,6 +9,8 @@ internal static class SlidingWindowCounter
 {
     public static RateLimitDecision Decide(ref AlgorithmState state, RateLimit limit, long now, long cost, bool consume, out long expiresAt)
     {
+        // A request stamped before the recorded window is decided in it, never in a window of its own that would forget both counts.
+        now = Math.Max(now, state.Stamp);
         var window = limit.WindowMicroseconds;
         var windowStart = now - (now % window);
         long current;
@@ -61,22 +63,29 @@ internal static class SlidingWindowCounter
         return RateLimitDecision.Allow(limit, (long)Math.Floor(limit.Count - estimate - cost), ResetAfter(windowStart, window, current, previous, now));
     }
 
-    /// <summary>Time until <c>previous × weight + current + cost ≤ limit</c>.</summary>
+    /// <summary>
+    /// Time until <c>previous × weight + current + cost ≤ limit</c>: the exact first microsecond, plus one, so that
+    /// rounding can never deny at the advertised time. The products are formed before dividing, so the arithmetic
+    /// is exact while <c>window × count</c> stays below 2^53 (any limit up to a day and 100,000 units).
+    /// </summary>
     private static long RetryAfter(long limit, long window, long windowStart, long elapsed, long current, long previous, long cost, long now)
     {
         var room = limit - cost;
         if (current > room)
         {
-            // Only the next window can help: there `current` becomes the weighted previous count.
-            // One microsecond more than the exact point, so rounding can never deny at the advertised time.
-            var into = (long)Math.Ceiling(window * (1.0 - ((double)room / current))) + 1;
+            // Only the next window can help: there `current` is the previous count, weighted by (window − e) / window,
+            // which is at most `room` from e = window × (current − room) / current.
+            var into = CeilingOfProductOver(window, current - room, current) + 1;
             return windowStart + window + into - now;
         }
 
-        // This window suffices: wait until the previous window's weight has fallen far enough.
-        var at = (long)Math.Ceiling(window * (1.0 - ((double)(room - current) / previous))) + 1;
+        // This window suffices: previous × (window − e) / window ≤ room − current from e = window × (previous − room + current) / previous.
+        var at = CeilingOfProductOver(window, previous - room + current, previous) + 1;
         return Math.Max(at - elapsed, 1);
     }
+
+    /// <summary>⌈a × b / c⌉ in the double arithmetic the Lua script shares.</summary>
+    private static long CeilingOfProductOver(long a, long b, long c) => (long)Math.Ceiling((double)a * b / c);
 
     private static long ResetAfter(long windowStart, long window, long current, long previous, long now) =>
         current > 0 ? windowStart + (2 * window) - now : previous > 0 ? windowStart + window - now : 0;

@@ -15,6 +15,13 @@ internal static class SlidingWindowLog
         var head = state.LogHead;
         var count = state.LogCount;
 
+        // A request stamped before the newest entry (its caller read the clock before another caller's request was
+        // decided) is decided as of that entry, so the log stays in time order.
+        if (count > 0)
+        {
+            now = Math.Max(now, log![(head + count - 1) % log.Length]);
+        }
+
         // Drop what has left the window.
         while (count > 0 && log![head] + window <= now)
         {
