@@ -256,20 +256,19 @@ public sealed class RedisRateLimitStore : IRateLimitStore, IDisposable
 
     private RedisValue[] Arguments(ReadOnlySpan<RateLimitRequest> requests, bool consume)
     {
-        var arguments = new RedisValue[2 + (requests.Length * 7)];
+        var arguments = new RedisValue[2 + (requests.Length * 6)];
         arguments[0] = _options.UseApplicationClock ? RateLimitAlgorithms.Now(_timeProvider) : 0;
         arguments[1] = consume ? 1 : 0;
         for (var i = 0; i < requests.Length; i++)
         {
             var limit = requests[i].Limit;
-            var b = 2 + (i * 7);
+            var b = 2 + (i * 6);
             arguments[b] = (int)limit.Algorithm;
             arguments[b + 1] = limit.Count;
             arguments[b + 2] = limit.WindowMicroseconds;
             arguments[b + 3] = limit.Capacity;
             arguments[b + 4] = limit.GcraInterval;
-            arguments[b + 5] = limit.TokensPerMicrosecond.ToString("R", CultureInfo.InvariantCulture);
-            arguments[b + 6] = requests[i].Cost;
+            arguments[b + 5] = requests[i].Cost;
         }
 
         return arguments;

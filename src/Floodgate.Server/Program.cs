@@ -41,6 +41,10 @@ builder.Services.AddSingleton<TrafficStats>();
 var app = builder.Build();
 await app.Services.GetRequiredService<PolicyRuleSource>().ReloadAsync();
 
+// prometheus-net starts listening to .NET meters on its first collection: collect once now, so that decisions made
+// before the first scrape are counted too.
+await Metrics.DefaultRegistry.CollectAndExportAsTextAsync(Stream.Null);
+
 var adminAuthorization = new KeyAuthorization([app.Services.GetRequiredService<IOptions<AdminOptions>>().Value.ApiKey]);
 var decisionAuthorization = new KeyAuthorization(app.Services.GetRequiredService<IOptions<DecisionApiOptions>>().Value.Keys);
 var version = typeof(RateLimit).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "unknown";

@@ -1,9 +1,10 @@
 -- Sliding window counter. State: hash { s = current window start, c = current count, p = previous count }.
 algorithms[0] = function(key, p, now, consume)
-  local limit, window, cost = p[1], p[2], p[6]
-  local window_start = now - math.fmod(now, window)
+  local limit, window, cost = p[1], p[2], p[5]
   local state = redis.call('HMGET', key, 's', 'c', 'p')
   local stamp = tonumber(state[1]) or 0
+  now = math.max(now, stamp)
+  local window_start = now - math.fmod(now, window)
   local current, previous = 0, 0
   if stamp == window_start then
     current = tonumber(state[2]) or 0
@@ -26,10 +27,10 @@ algorithms[0] = function(key, p, now, consume)
     local room = limit - cost
     local retry
     if current > room then
-      local into = math.ceil(window * (1.0 - (room / current))) + 1
+      local into = math.ceil(window * (current - room) / current) + 1
       retry = window_start + window + into - now
     else
-      local at = math.ceil(window * (1.0 - ((room - current) / previous))) + 1
+      local at = math.ceil(window * (previous - room + current) / previous) + 1
       retry = math.max(at - elapsed, 1)
     end
     return { DENY, math.max(available, 0), reset_after(current, previous), retry }

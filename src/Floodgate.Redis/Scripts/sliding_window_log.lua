@@ -1,7 +1,8 @@
 -- Sliding window log. State: list of admission times, oldest first; an entry counts while now < t + window.
 algorithms[1] = function(key, p, now, consume)
-  local limit, window, cost = p[1], p[2], p[6]
+  local limit, window, cost = p[1], p[2], p[5]
   local count = redis.call('LLEN', key)
+  if count > 0 then now = math.max(now, tonumber(redis.call('LINDEX', key, -1))) end
   local head = 0
   while head < count and tonumber(redis.call('LINDEX', key, head)) + window <= now do head = head + 1 end
   if consume and head > 0 then

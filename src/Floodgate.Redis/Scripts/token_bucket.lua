@@ -1,25 +1,31 @@
--- Token bucket. State: hash { s = time of the record, t = tokens spent (0 = full bucket) }.
+-- Token bucket. State: hash { s = time of the record, t = tokens spent × window (0 = full bucket) }.
+-- Tokens are kept multiplied by the window in microseconds, so a refill of elapsed × count / window tokens is the
+-- whole number elapsed × count and nothing drifts (see TokenBucket.cs).
 algorithms[2] = function(key, p, now, consume)
-  local capacity, rate, cost = p[3], p[5], p[6]
+  local count, window, capacity, cost = p[1], p[2], p[3], p[5]
   local state = redis.call('HMGET', key, 's', 't')
-  local elapsed = math.max(now - (tonumber(state[1]) or 0), 0)
-  local spent = math.max((tonumber(state[2]) or 0) - elapsed * rate, 0.0)
-  local tokens = capacity - spent
+  local stamp = tonumber(state[1]) or 0
+  now = math.max(now, stamp)
+  local full = capacity * window
+  local spent = math.max((tonumber(state[2]) or 0) - (now - stamp) * count, 0.0)
+  local needed = cost * window
 
   local function until_full(s)
     if s <= 0 then return 0 end
-    return math.ceil(s / rate)
+    return math.ceil(s / count)
   end
 
-  if cost > capacity then return { TOO_COSTLY, math.floor(tokens), until_full(spent), 0 } end
-  if tokens < cost then
-    local wait = math.ceil((cost - tokens) / rate) + 1
-    return { DENY, math.floor(tokens), until_full(spent), wait }
+  if cost > capacity then return { TOO_COSTLY, math.floor((full - spent) / window), until_full(spent), 0 } end
+  if spent + needed > full then
+    local wait = math.ceil((spent + needed - full) / count) + 1
+    return { DENY, math.floor((full - spent) / window), until_full(spent), wait }
   end
-  local spent_after = spent + cost
+  local spent_after = spent + needed
+  local reset_after = until_full(spent)
   if consume and cost > 0 then
     redis.call('HSET', key, 's', fmt(now), 't', fmt(spent_after))
     expire_in(key, until_full(spent_after))
+    reset_after = until_full(spent_after)
   end
-  return { ALLOW, math.floor(capacity - spent_after), until_full(spent_after), 0 }
+  return { ALLOW, math.floor((full - spent_after) / window), reset_after, 0 }
 end

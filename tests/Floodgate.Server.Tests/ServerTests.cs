@@ -1,0 +1,197 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+
+namespace Floodgate.Server.Tests;
+
+/// <summary>The service end to end: a real process, real HTTP.</summary>
+public sealed class ServerTests
+{
+    private static CancellationToken Token => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Root_DescribesTheService_AndHealthIsUp()
+    {
+        await using var server = await ServerProcess.StartAsync();
+
+        var info = await server.Client.GetFromJsonAsync<JsonElement>("/", Token);
+        var health = await server.Client.GetFromJsonAsync<JsonElement>("/health", Token);
+
+        Assert.Equal("Floodgate", info.GetProperty("service").GetString());
+        Assert.Equal("memory", info.GetProperty("store").GetString());
+        Assert.Equal("/docs", info.GetProperty("links").GetProperty("docs").GetString());
+        Assert.Equal("Healthy", health.GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task DemoRoutes_AreLimited_AndTheFourthLoginIsRejected()
+    {
+        await using var server = await ServerProcess.StartAsync();
+        var client = server.Client;
+
+        var data = await client.GetAsync("/api/data", Token);
+        Assert.Equal(HttpStatusCode.OK, data.StatusCode);
+        Assert.Equal("100", Header(data, "X-RateLimit-Limit"));
+
+        var logins = new List<HttpResponseMessage>();
+        for (var i = 0; i < 4; i++)
+        {
+            logins.Add(await client.PostAsync("/auth/login", null, Token));
+        }
+
+        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.TooManyRequests], logins.Select(r => r.StatusCode));
+        var fourth = logins[3];
+        Assert.Equal("3", Header(fourth, "X-RateLimit-Limit"));
+        Assert.Equal("0", Header(fourth, "X-RateLimit-Remaining"));
+        Assert.Equal("\"login\";q=3;w=60", Header(fourth, "RateLimit-Policy"));
+        Assert.NotNull(Header(fourth, "Retry-After"));
+        Assert.Equal("application/problem+json", fourth.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    public async Task Submit_TakesJson_AndRejectsMalformedBodiesWith400()
+    {
+        await using var server = await ServerProcess.StartAsync();
+
+        var ok = await server.Client.PostAsync("/api/submit", Json("{\"name\":\"x\",\"n\":1}"), Token);
+        var malformed = await server.Client.PostAsync("/api/submit", Json("{\"name\":"), Token);
+        var notJson = await server.Client.PostAsync("/api/submit", new StringContent("name=x", Encoding.UTF8, "text/plain"), Token);
+
+        Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, malformed.StatusCode);
+        Assert.Equal("application/problem+json", malformed.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, notJson.StatusCode);
+    }
+
+    [Fact]
+    public async Task Resource_IsLimitedPerApiKey_FallingBackToTheAddress()
+    {
+        await using var server = await ServerProcess.StartAsync(new() { ["Floodgate:Rules:2:Limit"] = "2/minute" });
+
+        var keyA = new List<HttpStatusCode>();
+        var keyB = new List<HttpStatusCode>();
+        var none = new List<HttpStatusCode>();
+        for (var i = 0; i < 3; i++)
+        {
+            keyA.Add((await Post(server, "/api/resource", ("X-API-Key", "key-a"))).StatusCode);
+            keyB.Add((await Post(server, "/api/resource", ("X-API-Key", "key-b"))).StatusCode);
+            none.Add((await Post(server, "/api/resource")).StatusCode);
+        }
+
+        HttpStatusCode[] expected = [HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.TooManyRequests];
+        Assert.Equal(expected, keyA);
+        Assert.Equal(expected, keyB);
+        Assert.Equal(expected, none);
+    }
+
+    [Fact]
+    public async Task Status_ShowsTheCallersStanding_WithoutConsuming()
+    {
+        await using var server = await ServerProcess.StartAsync();
+        await server.Client.PostAsync("/auth/login", null, Token);
+
+        var first = await server.Client.GetFromJsonAsync<JsonElement>("/rate-limit/status", Token);
+        var second = await server.Client.GetFromJsonAsync<JsonElement>("/stats", Token);
+
+        Assert.Equal("ip:127.0.0.1", first.GetProperty("client").GetString());
+        Assert.Equal(2, LoginRemaining(first));
+        Assert.Equal(2, LoginRemaining(second));
+        Assert.False(first.GetProperty("banned").GetBoolean());
+    }
+
+    [Fact]
+    public async Task RepeatedLoginViolations_BanTheClient_AndAdminCanUnblockIt()
+    {
+        await using var server = await ServerProcess.StartAsync();
+        for (var i = 0; i < 3 + 5; i++)
+        {
+            await server.Client.PostAsync("/auth/login", null, Token);
+        }
+
+        var banned = await server.Client.GetAsync("/api/data", Token);
+        var body = await banned.Content.ReadFromJsonAsync<JsonElement>(Token);
+        var bans = await server.Client.GetFromJsonAsync<JsonElement>("/admin/bans", Token);
+        var unblock = await server.Client.PostAsync("/admin/unblock/ip:127.0.0.1", null, Token);
+        var after = await server.Client.GetAsync("/api/data", Token);
+        var again = await server.Client.DeleteAsync("/admin/bans/ip:127.0.0.1", Token);
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, banned.StatusCode);
+        Assert.Equal("banned", body.GetProperty("reason").GetString());
+        Assert.InRange(int.Parse(Header(banned, "Retry-After")!, System.Globalization.CultureInfo.InvariantCulture), 800, 900);
+        Assert.Equal("ip:127.0.0.1", bans[0].GetProperty("clientId").GetString());
+        Assert.Equal(HttpStatusCode.OK, unblock.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, after.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, again.StatusCode);
+    }
+
+    [Fact]
+    public async Task AdminStats_CountTrafficPerEndpointAndClient()
+    {
+        await using var server = await ServerProcess.StartAsync();
+        for (var i = 0; i < 4; i++)
+        {
+            await server.Client.PostAsync("/auth/login", null, Token);
+        }
+
+        var stats = await server.Client.GetFromJsonAsync<JsonElement>("/admin/stats", Token);
+        var client = await server.Client.GetFromJsonAsync<JsonElement>("/admin/stats/ip:127.0.0.1", Token);
+        var unknown = await server.Client.GetAsync("/admin/stats/ip:203.0.113.9", Token);
+
+        Assert.Equal(3, stats.GetProperty("allowed").GetInt64());
+        Assert.Equal(1, stats.GetProperty("denied").GetInt64());
+        Assert.Contains(stats.GetProperty("endpoints").EnumerateArray(), e => e.GetProperty("name").GetString() == "POST /auth/login" && e.GetProperty("denied").GetInt64() == 1);
+        Assert.Equal(1, client.GetProperty("denied").GetInt64());
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+    }
+
+    [Fact]
+    public async Task OpenApiAndDocs_AreServed()
+    {
+        await using var server = await ServerProcess.StartAsync();
+
+        var openApi = await server.Client.GetFromJsonAsync<JsonElement>("/openapi/v1.json", Token);
+        var docs = await server.Client.GetAsync("/docs/", Token);
+
+        Assert.True(openApi.GetProperty("paths").TryGetProperty("/v1/check", out _));
+        Assert.True(openApi.GetProperty("paths").TryGetProperty("/admin/configs", out _));
+        Assert.Equal(HttpStatusCode.OK, docs.StatusCode);
+        Assert.Contains("Scalar", await docs.Content.ReadAsStringAsync(Token), StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task Metrics_ExposeTheFloodgateMeterAndAspNetCoreMeters()
+    {
+        await using var server = await ServerProcess.StartAsync();
+        for (var i = 0; i < 4; i++)
+        {
+            await server.Client.PostAsync("/auth/login", null, Token);
+        }
+
+        var metrics = await server.Client.GetStringAsync("/metrics", Token);
+
+        Assert.Contains("floodgate_floodgate_decisions", metrics, StringComparison.Ordinal);
+        Assert.Contains("floodgate_outcome=\"denied\"", metrics, StringComparison.Ordinal);
+        Assert.Contains("http_server_request_duration", metrics, StringComparison.Ordinal);
+    }
+
+    internal static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
+
+    internal static string? Header(HttpResponseMessage response, string name) =>
+        response.Headers.TryGetValues(name, out var values) ? values.First() : null;
+
+    private static async Task<HttpResponseMessage> Post(ServerProcess server, string path, params (string Name, string Value)[] headers)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, path);
+        foreach (var (name, value) in headers)
+        {
+            request.Headers.Add(name, value);
+        }
+
+        return await server.Client.SendAsync(request, Token);
+    }
+
+    private static long LoginRemaining(JsonElement status) =>
+        status.GetProperty("policies").EnumerateArray().First(p => p.GetProperty("policy").GetString() == "login")
+            .GetProperty("limits")[0].GetProperty("remaining").GetInt64();
+}
