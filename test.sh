@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs what the tests need and is missing, builds in Release, runs every test project,
+# Installs what the tests need and is missing (Redis for the store tests, docker-compose to validate deploy/), builds in Release, runs every test project,
 # and ends with one line: "N passed, N failed, N skipped".
 set -uo pipefail
 cd "$(dirname "$0")"
@@ -9,6 +9,7 @@ declare -A needed=(
   [redis-server]=redis-server
   [redis-sentinel]=redis-sentinel
   [redis-cli]=redis-tools
+  [docker-compose]=docker-compose
 )
 
 missing=()
