@@ -27,6 +27,9 @@ public sealed class RateLimit : IEquatable<RateLimit>, IParsable<RateLimit>
         "an algorithm (SlidingWindowCounter, SlidingWindowLog, TokenBucket, FixedWindow, Gcra) and \"burst <n>\". " +
         "Count and window must be positive.";
 
+    /// <summary>Computed once: stores hash (key, limit) on every decision.</summary>
+    private readonly int _hashCode;
+
     /// <summary>Creates a limit of <paramref name="count"/> units per <paramref name="window"/>.</summary>
     /// <exception cref="ArgumentOutOfRangeException">The count, window or burst is out of range.</exception>
     /// <exception cref="ArgumentException">A burst is given for an algorithm that has none.</exception>
@@ -64,6 +67,7 @@ public sealed class RateLimit : IEquatable<RateLimit>, IParsable<RateLimit>
         Capacity = burst ?? count;
         GcraInterval = (WindowMicroseconds + count - 1) / count;
         TokensPerMicrosecond = (double)count / WindowMicroseconds;
+        _hashCode = HashCode.Combine(Count, Window.Ticks, (int)Algorithm, Burst ?? 0);
     }
 
     /// <summary>The units admitted per window.</summary>
@@ -290,7 +294,7 @@ public sealed class RateLimit : IEquatable<RateLimit>, IParsable<RateLimit>
     public override bool Equals(object? obj) => obj is RateLimit other && Equals(other);
 
     /// <inheritdoc />
-    public override int GetHashCode() => HashCode.Combine(Count, Window.Ticks, (int)Algorithm, Burst ?? 0);
+    public override int GetHashCode() => _hashCode;
 
     /// <summary>Value equality.</summary>
     public static bool operator ==(RateLimit? left, RateLimit? right) => left is null ? right is null : left.Equals(right);
