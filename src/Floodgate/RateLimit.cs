@@ -33,6 +33,9 @@ public sealed class RateLimit : IEquatable<RateLimit>, IParsable<RateLimit>
         "an algorithm (SlidingWindowCounter, SlidingWindowLog, TokenBucket, FixedWindow, Gcra) and \"burst <n>\". " +
         "Count and window must be positive.";
 
+    /// <summary>Computed once: stores hash (key, limit) on every decision.</summary>
+    private readonly int _hashCode;
+
     /// <summary>Creates a limit of <paramref name="count"/> units per <paramref name="window"/>.</summary>
     /// <exception cref="ArgumentOutOfRangeException">The count, window or burst is out of range, or the burst would take longer than <see cref="MaxRefill"/> to refill.</exception>
     /// <exception cref="ArgumentException">A burst is given for an algorithm that has none.</exception>
@@ -74,6 +77,7 @@ public sealed class RateLimit : IEquatable<RateLimit>, IParsable<RateLimit>
         WindowMicroseconds = window.Ticks / 10;
         Capacity = burst ?? count;
         GcraInterval = (WindowMicroseconds + count - 1) / count;
+        _hashCode = HashCode.Combine(Count, Window.Ticks, (int)Algorithm, Burst ?? 0);
     }
 
     /// <summary>The units admitted per window.</summary>
@@ -308,7 +312,7 @@ public sealed class RateLimit : IEquatable<RateLimit>, IParsable<RateLimit>
     public override bool Equals(object? obj) => obj is RateLimit other && Equals(other);
 
     /// <inheritdoc />
-    public override int GetHashCode() => HashCode.Combine(Count, Window.Ticks, (int)Algorithm, Burst ?? 0);
+    public override int GetHashCode() => _hashCode;
 
     /// <summary>Value equality.</summary>
     public static bool operator ==(RateLimit? left, RateLimit? right) => left is null ? right is null : left.Equals(right);

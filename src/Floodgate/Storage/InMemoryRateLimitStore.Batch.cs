@@ -51,8 +51,8 @@ public sealed partial class InMemoryRateLimitStore
             {
                 for (var i = 0; i < count; i++)
                 {
-                    var partition = GetPartition(requests[i].Limit);
-                    entries[i] = partition.Entries.TryGetValue(requests[i].Key, out var entry) ? entry : AddEntry(partition, requests[i].Key, now);
+                    var hash = Hash(requests[i].Key, requests[i].Limit);
+                    entries[i] = Find(requests[i].Key, requests[i].Limit, hash) ?? Add(requests[i].Key, requests[i].Limit, hash, now);
                     order[i] = i;
                 }
 
@@ -64,7 +64,12 @@ public sealed partial class InMemoryRateLimitStore
                     for (; locked < count; locked++)
                     {
                         var entry = entries[order[locked]];
-                        Monitor.Enter(entry);
+                        if (locked > 0 && ReferenceEquals(entry, entries[order[locked - 1]]))
+                        {
+                            continue; // the same (key, limit) twice: one lock, taken already
+                        }
+
+                        entry.Enter();
                         if (entry.Removed)
                         {
                             locked++;
@@ -82,7 +87,10 @@ public sealed partial class InMemoryRateLimitStore
                 {
                     for (var i = locked - 1; i >= 0; i--)
                     {
-                        Monitor.Exit(entries[order[i]]);
+                        if (i == 0 || !ReferenceEquals(entries[order[i]], entries[order[i - 1]]))
+                        {
+                            entries[order[i]].Exit();
+                        }
                     }
                 }
             }
@@ -109,7 +117,7 @@ public sealed partial class InMemoryRateLimitStore
             {
                 var request = requests[i];
                 decisions[i] = RateLimitAlgorithms.Decide(ref entries[i].State, request.Limit, now, request.Cost, consume: true, out var expiresAt).WithLayer(request.Layer);
-                entries[i].ExpiresAt = expiresAt;
+                Volatile.Write(ref entries[i].ExpiresAt, expiresAt);
             }
         }
 
