@@ -42,6 +42,14 @@ public static class FloodgateRedisBuilderExtensions
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<RedisRateLimitStore>>()));
         services.Replace(ServiceDescriptor.Singleton<IRateLimitStore>(sp => sp.GetRequiredService<RedisRateLimitStore>()));
+        services.TryAddSingleton(sp => new RedisPenaltyBox(
+            sp.GetRequiredService<IConnectionMultiplexer>(),
+            sp.GetRequiredService<RedisRateLimitStore>(),
+            sp.GetRequiredService<IOptions<RedisStoreOptions>>().Value,
+            sp.GetRequiredService<IOptions<FloodgateOptions>>().Value.Penalty,
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<RedisPenaltyBox>>()));
+        services.Replace(ServiceDescriptor.Singleton<Floodgate.Penalties.IPenaltyBox>(sp => sp.GetRequiredService<RedisPenaltyBox>()));
         services.AddHealthChecks().Add(new Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckRegistration(
             "redis",
             sp => new RedisHealthCheck(sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<IOptions<RedisStoreOptions>>().Value, sp.GetRequiredService<TimeProvider>()),

@@ -1,0 +1,87 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Floodgate.Testing;
+
+namespace Floodgate.Server.Tests;
+
+/// <summary>Two server processes sharing one real Redis behave as one service.</summary>
+public sealed class SharedRedisTests
+{
+    private static CancellationToken Token => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task TwoInstances_ShareLimitsBansAndPolicies()
+    {
+        using var redis = RedisServer.TryStart(out var reason);
+        if (redis is null)
+        {
+            RequiredService.Unavailable(reason);
+            return;
+        }
+
+        var settings = new Dictionary<string, string> { ["Floodgate:Redis:Configuration"] = redis.Endpoint, ["Floodgate:Redis:Timeout"] = "00:00:02" };
+        await using var a = await ServerProcess.StartAsync(settings);
+        await using var b = await ServerProcess.StartAsync(settings);
+        Assert.Equal("redis", (await a.Client.GetFromJsonAsync<JsonElement>("/", Token)).GetProperty("store").GetString());
+
+        // Together they admit exactly the limit: 3 logins per minute, alternating between the instances.
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 6; i++)
+        {
+            statuses.Add((await Send(i % 2 == 0 ? a : b, "shared-client", HttpMethod.Post, "/auth/login")).StatusCode);
+        }
+
+        Assert.Equal(3, statuses.Count(s => s == HttpStatusCode.OK));
+        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK], statuses.Take(3));
+
+        // A ban earned on one instance holds on the other at once.
+        HttpResponseMessage last = null!;
+        for (var i = 0; i < 5; i++)
+        {
+            last = await Send(a, "offender", HttpMethod.Post, "/auth/login");
+        }
+
+        for (var i = 0; i < 5; i++)
+        {
+            last = await Send(a, "offender", HttpMethod.Post, "/auth/login");
+        }
+
+        var id = (await last.Content.ReadFromJsonAsync<JsonElement>(Token)).GetProperty("client").GetString();
+        var onB = await Send(b, "offender", HttpMethod.Get, "/api/data");
+        Assert.Equal(HttpStatusCode.TooManyRequests, onB.StatusCode);
+        Assert.Equal("banned", (await onB.Content.ReadFromJsonAsync<JsonElement>(Token)).GetProperty("reason").GetString());
+        Assert.Contains((await b.Client.GetFromJsonAsync<JsonElement>("/admin/bans", Token)).EnumerateArray(), ban => ban.GetProperty("clientId").GetString() == id);
+
+        // Unblocked on B, free on A.
+        Assert.Equal(HttpStatusCode.OK, (await b.Client.PostAsync($"/admin/unblock/{id}", null, Token)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await Send(a, "offender", HttpMethod.Get, "/api/data")).StatusCode);
+
+        // A policy created on A applies on B within a second.
+        var created = await a.Client.PostAsync("/admin/configs", ServerTests.Json("""{ "id": "shared-data", "path": "/api/data", "limit": 7, "window": "minute" }"""), Token);
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var watch = Stopwatch.StartNew();
+        string? policy = null;
+        while (watch.Elapsed < TimeSpan.FromSeconds(5))
+        {
+            policy = ServerTests.Header(await Send(b, "policy-watcher-" + watch.ElapsedTicks, HttpMethod.Get, "/api/data"), "RateLimit-Policy");
+            if (policy == "\"shared-data\";q=7;w=60")
+            {
+                break;
+            }
+
+            await Task.Delay(50, Token);
+        }
+
+        Assert.Equal("\"shared-data\";q=7;w=60", policy);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(1), $"the policy reached the other instance after {watch.Elapsed}");
+    }
+
+    private static async Task<HttpResponseMessage> Send(ServerProcess server, string client, HttpMethod method, string path)
+    {
+        using var request = new HttpRequestMessage(method, path);
+        request.Headers.Add("X-API-Key", client);
+        return await server.Client.SendAsync(request, Token);
+    }
+}
