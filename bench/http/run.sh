@@ -6,10 +6,12 @@
 #
 # Builds Release once, then runs every variant once per round, interleaved (round 1: all variants, round 2: all
 # variants, ...), so that drift of a shared machine hits every variant alike. Prints a markdown table of medians.
+# The warm-up is long on purpose: on two busy cores tiered JIT compilation takes 8-10 s of load to settle, and a
+# shorter one measures Floodgate's (larger) code path half-compiled. Defaults take about 6 minutes.
 # Only 127.0.0.1 is ever targeted; every process started here is stopped on exit.
 set -euo pipefail
 
-rounds=3 duration=10 warmup=5 connections=64 threads=2 port=5180
+rounds=3 duration=8 warmup=10 connections=64 threads=2 port=5180
 while getopts "n:d:w:c:t:p:h" opt; do
   case "$opt" in
     n) rounds=$OPTARG ;;
