@@ -6,12 +6,13 @@
 #
 # Builds Release once, then runs every variant once per round, interleaved (round 1: all variants, round 2: all
 # variants, ...), so that drift of a shared machine hits every variant alike. Prints a markdown table of medians.
-# The warm-up is long on purpose: on two busy cores tiered JIT compilation takes 8-10 s of load to settle, and a
-# shorter one measures Floodgate's (larger) code path half-compiled. Defaults take about 6 minutes.
+# The warm-up is long on purpose: on two busy cores tiered JIT compilation takes about 8 s of load to settle, and a
+# shorter one measures Floodgate's (larger) code path half-compiled. Defaults take about 6 minutes (18 runs of
+# ~19 s: start, 8 s warm-up, 7 s measurement, stop); more on a machine busy with other work.
 # Only 127.0.0.1 is ever targeted; every process started here is stopped on exit.
 set -euo pipefail
 
-rounds=3 duration=8 warmup=10 connections=64 threads=2 port=5180
+rounds=3 duration=7 warmup=8 connections=64 threads=2 port=5180
 while getopts "n:d:w:c:t:p:h" opt; do
   case "$opt" in
     n) rounds=$OPTARG ;;
@@ -20,7 +21,7 @@ while getopts "n:d:w:c:t:p:h" opt; do
     c) connections=$OPTARG ;;
     t) threads=$OPTARG ;;
     p) port=$OPTARG ;;
-    *) sed -n '2,9p' "$0"; exit 2 ;;
+    *) sed -n '2,12p' "$0"; exit 2 ;;
   esac
 done
 
@@ -115,7 +116,8 @@ for round in $(seq "$rounds"); do
   done
 done
 
-# Medians per variant, and ratios of the medians to none's and to the built-in limiter's at the same limit.
+# Medians per variant. The ratios to none and to the built-in limiter (at the same limit) are medians of the
+# per-round ratios, so that each compares runs made next to each other in time.
 # Server CPU and allocation per request come from the app itself and are far less sensitive to a busy machine.
 median() { sort -n | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else printf "%.0f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 column_median() { awk -F'\t' -v v="$1" -v c="$2" '$1 == v { print $c }' "$results" | median; }
@@ -125,16 +127,21 @@ for v in "${!variants[@]}"; do
   rps[$v]=$(column_median "$v" 3)
   p50[$v]=$(column_median "$v" 4)
   p99[$v]=$(column_median "$v" 5)
-  cpu[$v]=$(awk -F'\t' -v v="$v" '$1 == v { print $9 }' "$results" | sort -n | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }')
+  cpu[$v]=$(awk -F'\t' -v v="$v" '$1 == v { print $9 }' "$results" | sort -n | awk '{ a[NR] = $1 } END { printf "%.1f", (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }')
   alloc[$v]=$(column_median "$v" 10)
   rejected[$v]=$(awk -F'\t' -v v="$v" '$1 == v { s += $7; t += $6 } END { printf "%.1f", t ? 100 * s / t : 0 }' "$results")
 done
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
+# The median over rounds of the ratio of two variants' requests/s in the same round (runs next to each other in time).
+paired_ratio() {
+  awk -F'\t' -v v="$1" -v b="$2" '$1 == v { x[$2] = $3 } $1 == b { y[$2] = $3 } END { for (r in x) if (y[r] > 0) print x[r] / y[r] }' "$results" \
+    | sort -n | awk '{ a[NR] = $1 } END { if (NR == 0) print "-"; else printf "%.2f", (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
+}
 ms() { awk -v us="$1" 'BEGIN { printf "%.2f", us / 1000 }'; }
 
 echo
-echo "wrk -t$threads -c$connections -d${duration}s $url (after ${warmup}s warm-up), $rounds interleaved rounds, medians"
+echo "wrk -t$threads -c$connections -d${duration}s $url (after ${warmup}s warm-up), $rounds interleaved rounds;"
+echo "medians; ratios are medians of the per-round ratios of requests/s."
 echo
 echo "| mode | limit | requests/s | p50 ms | p99 ms | rejected | vs none | vs builtin | server CPU µs/req | allocated B/req |"
 echo "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
@@ -144,8 +151,8 @@ for v in "${!variants[@]}"; do
   for b in "${!variants[@]}"; do
     IFS='|' read -r _ bmode blimit _ <<<"${variants[$b]}"
     if [ "$bmode" = builtin ] && [ "$blimit" = "$limit" ]; then
-      builtin=$(ratio "${rps[$v]}" "${rps[$b]}")
+      builtin=$(paired_ratio "$v" "$b")
     fi
   done
-  echo "| $name | $limit | ${rps[$v]} | $(ms "${p50[$v]}") | $(ms "${p99[$v]}") | ${rejected[$v]} % | $(ratio "${rps[$v]}" "${rps[0]}") | $builtin | ${cpu[$v]} | ${alloc[$v]} |"
+  echo "| $name | $limit | ${rps[$v]} | $(ms "${p50[$v]}") | $(ms "${p99[$v]}") | ${rejected[$v]} % | $(paired_ratio "$v" 0) | $builtin | ${cpu[$v]} | ${alloc[$v]} |"
 done
