@@ -19,6 +19,12 @@ namespace Floodgate.AspNetCore;
 /// </summary>
 internal sealed class FloodgateMiddleware
 {
+    /// <summary>Where an idle <see cref="t_json"/> points; nothing is ever written to it.</summary>
+    private static readonly ArrayBufferWriter<byte> DetachedJsonOutput = new(1);
+
+    [ThreadStatic]
+    private static Utf8JsonWriter? t_json;
+
     private readonly RequestDelegate _next;
     private readonly FloodgateSettingsProvider _settings;
     private readonly RateLimitPolicyResolver _policies;
@@ -64,18 +70,21 @@ internal sealed class FloodgateMiddleware
         var started = Stopwatch.GetTimestamp();
         using var activity = FloodgateMetrics.ActivitySource.StartActivity("floodgate.check");
         var client = settings.Identifier.Identify(context);
+
+        // Read once: every read of HttpContext.RequestAborted goes through a feature lookup and a lock in Kestrel.
+        var aborted = context.RequestAborted;
         activity?.SetTag("floodgate.policy", policy.Name);
         activity?.SetTag("floodgate.client", client.Id);
 
         // Banned clients are turned away before anything is counted.
-        if (await _penalties.GetBanAsync(client.Id, context.RequestAborted).ConfigureAwait(false) is { } ban)
+        if (await _penalties.GetBanAsync(client.Id, aborted).ConfigureAwait(false) is { } ban)
         {
             var left = ban.Remaining(_timeProvider.GetUtcNow());
             var banned = new RateLimitDecision(false, 0, 0, left, left, RateLimitDenialReason.Banned, null, RateLimitLayer.Client);
             if (!settings.ShadowMode)
             {
                 Finish(policy, banned, "banned", started, activity);
-                await RejectAsync(context, settings, policy, policy.Limits, banned, client, "You are temporarily banned for repeated violations.").ConfigureAwait(false);
+                await RejectAsync(context, settings, policy, policy.Limits, banned, client, "You are temporarily banned for repeated violations.", aborted).ConfigureAwait(false);
                 return;
             }
         }
@@ -91,14 +100,14 @@ internal sealed class FloodgateMiddleware
                 if (!settings.ShadowMode)
                 {
                     Finish(policy, shed, "shed", started, activity);
-                    await RejectAsync(context, settings, policy, policy.Limits, shed, client, "The service is under heavy load and sheds anonymous traffic; try again later.").ConfigureAwait(false);
+                    await RejectAsync(context, settings, policy, policy.Limits, shed, client, "The service is under heavy load and sheds anonymous traffic; try again later.", aborted).ConfigureAwait(false);
                     return;
                 }
             }
         }
 
         var limits = policy.LimitsFor(tier);
-        var decision = await DecideAsync(context, settings, policy, limits, client, endpoint).ConfigureAwait(false);
+        var decision = await DecideAsync(context, settings, policy, limits, client, endpoint, aborted).ConfigureAwait(false);
         context.Features.Set<IRateLimitFeature>(new RateLimitFeature(policy.Name, client, decision, tier));
 
         if (decision.IsAllowed)
@@ -123,10 +132,10 @@ internal sealed class FloodgateMiddleware
 
         if (policy.SlowDown is { } slowDown && decision.Layer == RateLimitLayer.Client && decision.CanRetry)
         {
-            var delay = await SlowDownDelayAsync(policy, limits, slowDown, ClientKey(policy, client, context, endpoint), context.RequestAborted).ConfigureAwait(false);
+            var delay = await SlowDownDelayAsync(policy, limits, slowDown, ClientKey(policy, client, context, endpoint), aborted).ConfigureAwait(false);
             Finish(policy, decision, "delayed", started, activity);
             Log.SlowedDown(_logger, client.Id, policy.Name, delay);
-            await Task.Delay(delay, _timeProvider, context.RequestAborted).ConfigureAwait(false);
+            await Task.Delay(delay, _timeProvider, aborted).ConfigureAwait(false);
             await _next(context).ConfigureAwait(false);
             return;
         }
@@ -136,7 +145,7 @@ internal sealed class FloodgateMiddleware
 
         // Only the client's own limits count against it: an endpoint or global denial is not the client's fault.
         if (decision.Layer == RateLimitLayer.Client &&
-            await _penalties.RecordViolationAsync(client.Id, context.RequestAborted).ConfigureAwait(false) is { } newBan)
+            await _penalties.RecordViolationAsync(client.Id, aborted).ConfigureAwait(false) is { } newBan)
         {
             _metrics.Ban();
             Log.Banned(_logger, newBan.ClientId, newBan.ExpiresAt, newBan.Strike, newBan.Reason);
@@ -150,10 +159,10 @@ internal sealed class FloodgateMiddleware
                 RateLimitLayer.Endpoint => "This endpoint is over its limit for all clients.",
                 _ => "You have exceeded the rate limit.",
             };
-        await RejectAsync(context, settings, policy, limits, decision, client, detail).ConfigureAwait(false);
+        await RejectAsync(context, settings, policy, limits, decision, client, detail, aborted).ConfigureAwait(false);
     }
 
-    private async ValueTask<RateLimitDecision> DecideAsync(HttpContext context, FloodgateSettings settings, RateLimitPolicy policy, RateLimit[] limits, ClientIdentity client, Endpoint? endpoint)
+    private async ValueTask<RateLimitDecision> DecideAsync(HttpContext context, FloodgateSettings settings, RateLimitPolicy policy, RateLimit[] limits, ClientIdentity client, Endpoint? endpoint, CancellationToken cancellationToken)
     {
         var count = limits.Length + (settings.GlobalLimit is null ? 0 : 1) + (settings.EndpointLimit is null ? 0 : 1);
         var requests = ArrayPool<RateLimitRequest>.Shared.Rent(count);
@@ -177,7 +186,7 @@ internal sealed class FloodgateMiddleware
                 requests[i++] = new RateLimitRequest(clientKey, limit, policy.Cost, RateLimitLayer.Client);
             }
 
-            return await _store.AcquireAllAsync(requests.AsMemory(0, count), decisions.AsMemory(0, count), context.RequestAborted).ConfigureAwait(false);
+            return await _store.AcquireAllAsync(requests.AsMemory(0, count), decisions.AsMemory(0, count), cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -188,8 +197,11 @@ internal sealed class FloodgateMiddleware
         }
         finally
         {
-            ArrayPool<RateLimitRequest>.Shared.Return(requests, clearArray: true);
-            ArrayPool<RateLimitDecision>.Shared.Return(decisions, clearArray: true);
+            // Only the first count entries were used: clearing those (not the whole rented array) drops the references.
+            requests.AsSpan(0, count).Clear();
+            decisions.AsSpan(0, count).Clear();
+            ArrayPool<RateLimitRequest>.Shared.Return(requests);
+            ArrayPool<RateLimitDecision>.Shared.Return(decisions);
         }
     }
 
@@ -231,7 +243,7 @@ internal sealed class FloodgateMiddleware
         activity?.SetTag("floodgate.layer", FloodgateMetrics.LayerName(decision.Layer));
     }
 
-    private async Task RejectAsync(HttpContext context, FloodgateSettings settings, RateLimitPolicy policy, RateLimit[] limits, RateLimitDecision decision, ClientIdentity client, string detail)
+    private async Task RejectAsync(HttpContext context, FloodgateSettings settings, RateLimitPolicy policy, RateLimit[] limits, RateLimitDecision decision, ClientIdentity client, string detail, CancellationToken cancellationToken)
     {
         var response = context.Response;
         response.StatusCode = settings.StatusCode;
@@ -260,6 +272,30 @@ internal sealed class FloodgateMiddleware
                 _ => "limit_exceeded",
             },
             Client: client.Id);
-        await JsonSerializer.SerializeAsync(response.Body, body, FloodgateJsonContext.Default.RejectionBody, context.RequestAborted).ConfigureAwait(false);
+
+        // Serialized straight into the response pipe (a few hundred bytes, synchronously), then flushed as the
+        // stream overload did: no intermediate pooled buffer, stream copy or serializer state machine per rejection.
+        // The JSON writer is this thread's, reused: nothing awaits between taking it and letting go of the pipe.
+        var writer = response.BodyWriter;
+        var json = t_json;
+        if (json is null)
+        {
+            t_json = json = new Utf8JsonWriter(writer);
+        }
+        else
+        {
+            json.Reset(writer);
+        }
+
+        try
+        {
+            JsonSerializer.Serialize(json, body, FloodgateJsonContext.Default.RejectionBody);
+        }
+        finally
+        {
+            json.Reset(DetachedJsonOutput); // keeps no reference to this response's pipe
+        }
+
+        await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
     }
 }

@@ -51,15 +51,29 @@ internal static class RateLimitHeaders
     /// <summary>The policy items: one per limit of the client layer, plus the endpoint or global limit when that decided.</summary>
     public static string PolicyField(RateLimitPolicy policy, RateLimit[] limits, in RateLimitDecision decision)
     {
+        // The common case, the client layer under the policy's own limits, is the same text on every response.
+        if (!HasLayerItem(decision) && ReferenceEquals(limits, policy.Limits))
+        {
+            return policy.PolicyFieldCache ??= BuildPolicyField(policy, limits, decision);
+        }
+
+        return BuildPolicyField(policy, limits, decision);
+    }
+
+    private static bool HasLayerItem(in RateLimitDecision decision) =>
+        decision.Layer is RateLimitLayer.Endpoint or RateLimitLayer.Global && decision.Rule is not null;
+
+    private static string BuildPolicyField(RateLimitPolicy policy, RateLimit[] limits, in RateLimitDecision decision)
+    {
         var builder = new StringBuilder();
         foreach (var limit in limits)
         {
             Append(builder, ItemName(policy, limits, limit), limit);
         }
 
-        if (decision.Layer is RateLimitLayer.Endpoint or RateLimitLayer.Global && decision.Rule is { } rule)
+        if (HasLayerItem(decision))
         {
-            Append(builder, LayerName(decision.Layer), rule);
+            Append(builder, LayerName(decision.Layer), decision.Rule!);
         }
 
         return builder.ToString();
@@ -70,8 +84,40 @@ internal static class RateLimitHeaders
             ? LayerName(decision.Layer)
             : decision.Rule is { } rule ? ItemName(policy, limits, rule) : policy.Name;
 
-    private static string ItemName(RateLimitPolicy policy, RateLimit[] limits, RateLimit limit) =>
-        limits.Length == 1 ? policy.Name : policy.Name + "-" + RateLimit.FormatWindow(limit.Window);
+    private static string ItemName(RateLimitPolicy policy, RateLimit[] limits, RateLimit limit)
+    {
+        if (limits.Length == 1)
+        {
+            return policy.Name;
+        }
+
+        if (ReferenceEquals(limits, policy.Limits))
+        {
+            var names = Volatile.Read(ref policy.ItemNamesCache) ?? CacheItemNames(policy);
+            for (var i = 0; i < limits.Length; i++)
+            {
+                if (ReferenceEquals(limits[i], limit))
+                {
+                    return names[i];
+                }
+            }
+        }
+
+        return BuildItemName(policy, limit);
+    }
+
+    private static string BuildItemName(RateLimitPolicy policy, RateLimit limit) => policy.Name + "-" + RateLimit.FormatWindow(limit.Window);
+
+    private static string[] CacheItemNames(RateLimitPolicy policy)
+    {
+        var names = new string[policy.Limits.Length];
+        for (var i = 0; i < names.Length; i++)
+        {
+            names[i] = BuildItemName(policy, policy.Limits[i]);
+        }
+
+        return Interlocked.CompareExchange(ref policy.ItemNamesCache, names, null) ?? names;
+    }
 
     private static string LayerName(RateLimitLayer layer) => layer == RateLimitLayer.Endpoint ? "endpoint" : "global";
 

@@ -12,15 +12,43 @@ internal sealed class PathPattern
 {
     private readonly Regex _regex;
 
-    private PathPattern(string pattern, Regex regex)
+    /// <summary>The body of a pattern without wildcards, when it is all ASCII; null otherwise.</summary>
+    private readonly string? _literal;
+
+    private PathPattern(string pattern, Regex regex, string? literal)
     {
         Pattern = pattern;
         _regex = regex;
+        _literal = literal;
     }
 
     public string Pattern { get; }
 
-    public bool IsMatch(string path) => _regex.IsMatch(path);
+    /// <summary>
+    /// Whether <paramref name="path"/> matches. A wildcard-free ASCII pattern (such as the health paths checked on
+    /// every request) against an ASCII path is compared directly, with exactly the regular expression's meaning:
+    /// ASCII case-insensitive, then an optional '/', then the end or a final line feed (what <c>$</c> accepts).
+    /// </summary>
+    public bool IsMatch(string path)
+    {
+        if (_literal is null || !Ascii.IsValid(path))
+        {
+            return _regex.IsMatch(path);
+        }
+
+        if (path.Length < _literal.Length || !Ascii.EqualsIgnoreCase(path.AsSpan(0, _literal.Length), _literal))
+        {
+            return false;
+        }
+
+        var rest = path.AsSpan(_literal.Length);
+        if (!rest.IsEmpty && rest[0] == '/')
+        {
+            rest = rest[1..];
+        }
+
+        return rest.IsEmpty || rest is "\n";
+    }
 
     public static bool TryParse(string? pattern, out PathPattern? result, out string error)
     {
@@ -74,7 +102,8 @@ internal sealed class PathPattern
         }
 
         regex.Append("/?$");
-        result = new PathPattern(pattern, new Regex(regex.ToString(), RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.NonBacktracking));
+        var literal = !body.Contains('*', StringComparison.Ordinal) && Ascii.IsValid(body) ? body : null;
+        result = new PathPattern(pattern, new Regex(regex.ToString(), RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.NonBacktracking), literal);
         error = string.Empty;
         return true;
     }

@@ -37,6 +37,15 @@ internal sealed class RateLimitPolicy
     public bool Matches(string method, string path) =>
         (Methods is null || Methods.Contains(method)) && (Path is null || Path.IsMatch(path));
 
+    /// <summary>
+    /// Header text that depends on nothing but this policy's own <see cref="Limits"/>, built on first use by
+    /// <see cref="Headers.RateLimitHeaders"/> so that it is not rebuilt on every response.
+    /// </summary>
+    internal string? PolicyFieldCache;
+
+    /// <summary>The item name of each of <see cref="Limits"/> (<c>default-minute</c>, ...), built on first use.</summary>
+    internal string[]? ItemNamesCache;
+
     public RateLimit[] LimitsFor(string? tier) =>
         tier is not null && Tiers is not null && Tiers.TryGetValue(tier, out var tierLimits) ? tierLimits : Limits;
 }
