@@ -25,6 +25,9 @@ public sealed class OutputTests
         var latency = root.GetProperty("latency");
         Assert.True(latency.GetProperty("p50").GetDouble() <= latency.GetProperty("p99").GetDouble());
         Assert.True(root.GetProperty("seconds").GetArrayLength() >= 1);
+        var histogram = root.GetProperty("latencyHistogram").EnumerateArray().ToArray();
+        Assert.Equal(100, histogram.Sum(b => b.GetProperty("count").GetInt64()));
+        Assert.Equal(histogram.Select(b => b.GetProperty("micros").GetInt64()).Order(), histogram.Select(b => b.GetProperty("micros").GetInt64()));
     }
 
     [Fact]

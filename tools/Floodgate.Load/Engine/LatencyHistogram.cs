@@ -86,6 +86,22 @@ internal sealed class LatencyHistogram
         return Max;
     }
 
+    /// <summary>The non-empty buckets in order, each as the highest value it holds and its count.</summary>
+    public IReadOnlyList<HistogramBucket> Buckets()
+    {
+        var buckets = new List<HistogramBucket>();
+        for (var index = 0; index < _counts.Length; index++)
+        {
+            var count = Volatile.Read(ref _counts[index]);
+            if (count > 0)
+            {
+                buckets.Add(new HistogramBucket(HighestEquivalentValue(index), count));
+            }
+        }
+
+        return buckets;
+    }
+
     internal static int IndexOf(long value)
     {
         var highestBit = 63 - (int)long.LeadingZeroCount(value | 1);

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http;
 using Floodgate.Load.Options;
@@ -21,6 +22,7 @@ internal sealed class LoadEngine
     private readonly LoadPlan _plan;
     private readonly TimeProvider _time;
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly ConcurrentBag<CancellationTokenSource> _timeouts = [];
     private SemaphoreSlim? _slots;
     private long _issued;
     private int _started;
@@ -66,6 +68,11 @@ internal sealed class LoadEngine
         End(); // the run's own reference: from here on the last response completes the drain
         await _drained.Task; // every request ends: answered, timed out (--timeout), or cancelled StopGrace after a stop
         var elapsed = _time.GetElapsedTime(start);
+        while (_timeouts.TryTake(out var timeout))
+        {
+            timeout.Dispose();
+        }
+
         return Recorder.ToResult(_plan, elapsed, stop.IsCancellationRequested);
     }
 
@@ -159,11 +166,11 @@ internal sealed class LoadEngine
     private async Task SendAsync(HttpMessageInvoker invoker, long sequence, long due, CancellationToken abort)
     {
         Recorder.RecordSent();
+        CancellationTokenSource? timeout = null;
         try
         {
             using var request = _plan.Request.Create(sequence);
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(abort);
-            timeout.CancelAfter(_plan.Timeout);
+            timeout = RentTimeout(abort);
             Recorder.RecordSendLag(due, _time.GetTimestamp());
             using var response = await invoker.SendAsync(request, timeout.Token).ConfigureAwait(false);
             await response.Content.CopyToAsync(Stream.Null, timeout.Token).ConfigureAwait(false);
@@ -181,8 +188,38 @@ internal sealed class LoadEngine
         }
         finally
         {
+            ReturnTimeout(timeout);
             _slots?.Release();
             End();
+        }
+    }
+
+    /// <summary>A timeout for one request, linked to <paramref name="abort"/>; reused, as a timer per request is costly.</summary>
+    private CancellationTokenSource RentTimeout(CancellationToken abort)
+    {
+        if (!_timeouts.TryTake(out var timeout))
+        {
+            timeout = CancellationTokenSource.CreateLinkedTokenSource(abort);
+        }
+
+        timeout.CancelAfter(_plan.Timeout);
+        return timeout;
+    }
+
+    private void ReturnTimeout(CancellationTokenSource? timeout)
+    {
+        if (timeout is null)
+        {
+            return;
+        }
+
+        if (timeout.TryReset())
+        {
+            _timeouts.Add(timeout);
+        }
+        else
+        {
+            timeout.Dispose();
         }
     }
 

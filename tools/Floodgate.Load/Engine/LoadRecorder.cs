@@ -159,6 +159,7 @@ internal sealed class LoadRecorder
             AchievedRate = elapsed > TimeSpan.Zero ? (allowed + throttled + errors) / elapsed.TotalSeconds : 0,
             Latency = Summarize(_latency),
             SendLag = Summarize(_lag),
+            LatencyHistogram = _latency.Buckets(),
             Seconds = seconds,
         };
     }

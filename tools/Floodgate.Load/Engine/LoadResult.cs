@@ -54,5 +54,8 @@ internal sealed record LoadResult
     /// <summary>How late the tool itself started requests after their scheduled time (the client's own share).</summary>
     public required LatencySummary SendLag { get; init; }
 
+    /// <summary>The whole latency histogram, for tools that merge runs or compute other statistics.</summary>
+    public required IReadOnlyList<HistogramBucket> LatencyHistogram { get; init; }
+
     public required IReadOnlyList<SecondSample> Seconds { get; init; }
 }
