@@ -1,0 +1,175 @@
+#!/usr/bin/env bash
+# Floodgate's Redis store against the ceiling of one Redis shard running the same script.
+#
+# Starts its own redis-server on a free loopback port (no persistence), then, in ROUNDS interleaved rounds, for each
+# number of callers: redis-benchmark EVALSHA of the store's batch script (one sliding-window-counter admission, cost 1,
+# random keys) = the ceiling; redis-benchmark PING for reference; Floodgate.RedisBench (RedisRateLimitStore.AcquireAsync
+# from that many concurrent callers, closed loop). Then the attack: all callers on one key over its limit, over-limit
+# cache on and off. Prints one markdown report of medians and per-round ratios.
+#
+#   bench/redis/run.sh
+#   ROUNDS=5 DURATION=5 CALLERS="1 16 64 256" ATTACK_CALLERS=64 bench/redis/run.sh
+#
+# Only 127.0.0.1 is contacted. Everything started here is stopped on exit.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+ROUNDS=${ROUNDS:-3}
+CALLERS=${CALLERS:-"1 16 64 256"}
+ATTACK_CALLERS=${ATTACK_CALLERS:-64}
+WARMUP=${WARMUP:-1}                   # seconds, .NET bench, before each measurement
+DURATION=${DURATION:-3}               # seconds, .NET bench, measured
+BENCH_SECONDS=${BENCH_SECONDS:-3}     # about how long each redis-benchmark EVALSHA run lasts
+KEYSPACE=${KEYSPACE:-100000}          # redis-benchmark -r: distinct keys, as the .NET callers each have their own
+
+for program in redis-server redis-cli redis-benchmark dotnet; do
+  command -v "$program" >/dev/null || { echo "$program is required" >&2; exit 1; }
+done
+
+work=$(mktemp -d -t floodgate-redisbench-XXXXXX)
+redis_pid=""
+cleanup() {
+  if [ -n "$redis_pid" ] && kill -0 "$redis_pid" 2>/dev/null; then
+    kill "$redis_pid" 2>/dev/null || true
+    wait "$redis_pid" 2>/dev/null || true
+  fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+echo "Building bench/Floodgate.RedisBench (Release) ..." >&2
+dotnet build bench/Floodgate.RedisBench/Floodgate.RedisBench.csproj -c Release -v quiet -nologo >"$work/build.log" 2>&1 \
+  || { cat "$work/build.log" >&2; exit 1; }
+bench=(dotnet bench/Floodgate.RedisBench/bin/Release/net10.0/Floodgate.RedisBench.dll)
+
+# A free loopback port: one nothing answers on, and that redis-server then manages to bind.
+for _ in $(seq 1 20); do
+  port=$((20000 + RANDOM % 40000))
+  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then continue; fi
+  redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no --protected-mode yes \
+    --dir "$work" --logfile "$work/redis.log" &
+  redis_pid=$!
+  for _ in $(seq 1 50); do
+    redis-cli -h 127.0.0.1 -p "$port" PING >/dev/null 2>&1 && break
+    kill -0 "$redis_pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  if redis-cli -h 127.0.0.1 -p "$port" PING >/dev/null 2>&1; then break; fi
+  wait "$redis_pid" 2>/dev/null || true
+  redis_pid=""
+done
+[ -n "$redis_pid" ] || { echo "could not start redis-server on a free loopback port" >&2; exit 1; }
+cli=(redis-cli -h 127.0.0.1 -p "$port")
+redis="127.0.0.1:$port"
+
+# The script: written by the bench from the store's own resources. The server starts with an empty script cache, so
+# the probe's EVALSHA misses and the store loads its own script; that SHA must be the dumped file's.
+dumped_sha=$("${bench[@]}" --dump-script "$work/batch.lua")
+"${bench[@]}" --redis "$redis" --probe >&2
+[ "$("${cli[@]}" SCRIPT EXISTS "$dumped_sha")" = "1" ] \
+  || { echo "the dumped script ($dumped_sha) is not the one the store loaded" >&2; exit 1; }
+# -x sends the file verbatim; "$(cat file)" would drop its final newline and change the SHA.
+sha=$("${cli[@]}" -x SCRIPT LOAD <"$work/batch.lua")
+[ "$sha" = "$dumped_sha" ] || { echo "SCRIPT LOAD gave $sha, expected $dumped_sha" >&2; exit 1; }
+read -r -a evalsha_args <<<"$("${bench[@]}" --redis "$redis" --evalsha-args)"
+evalsha=(EVALSHA "$sha" "${evalsha_args[@]}")
+
+results="$work/results.tsv"
+: >"$results"
+
+# redis-benchmark --csv: "test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms"
+# benchmark ROUND KIND CALLERS REQUESTS ARGS...: redis-benchmark -n REQUESTS ARGS; appends one results line (columns in
+# bench/Floodgate.RedisBench/Report.cs) with Redis's own CPU time per request, from INFO cpu around the run.
+benchmark() {
+  local round=$1 kind=$2 callers=$3 requests=$4 before after
+  shift 4
+  before=$(server_cpu)
+  # --csv before the command: after it, it would be sent to Redis as one more argument.
+  redis-benchmark -h 127.0.0.1 -p "$port" -n "$requests" --csv "$@" >"$work/csv"
+  after=$(server_cpu)
+  if [ -z "$(csv_row <"$work/csv")" ]; then
+    echo "redis-benchmark $* printed no result:" >&2
+    cat "$work/csv" >&2
+    status=1
+    return
+  fi
+  csv_row <"$work/csv" | awk -F, -v round="$round" -v kind="$kind" -v callers="$callers" \
+    -v requests="$requests" -v before="$before" -v after="$after" \
+    '{ n = NF; printf "%s\t%s\t%s\t%.0f\t%.1f\t%.1f\t1\t0\t0\t0\t0\t0\t0\t%.2f\n",
+       round, kind, callers, $(n-6), $(n-3) * 1000, $(n-1) * 1000, (after - before) * 1e6 / requests }' >>"$results"
+  tail -n 1 "$results" | awk -F'\t' '{ printf "%-16s callers %3s: %9s ops/s, p50 %s us, p99 %s us, Redis CPU %s us per request\n", $2, $3, $4, $5, $6, $14 }' >&2
+}
+
+server_cpu() { "${cli[@]}" INFO cpu | tr -d '\r' | awk -F: '/^used_cpu_(user|sys):/ { s += $2 } END { printf "%.6f", s }'; }
+
+# The CSV's data row (the last non-empty line, not the header), without quotes.
+csv_row() { grep '^"' | grep -v '^"test"' | tail -n 1 | tr -d '"'; }
+
+rps_of() { csv_row | awk -F, '{ printf "%.0f", $(NF-6) }'; }
+
+# Calibration (also warms Redis and fills the keyspace): requests per EVALSHA run so that one lasts about
+# BENCH_SECONDS. Then the references, measured once: PING, and EVALSHA pipelined on one connection with as many
+# requests in flight as callers (-c 1 -P callers), which is how the multiplexer carries concurrent callers.
+status=0
+declare -A evalsha_n
+for c in $CALLERS; do
+  rps=$(redis-benchmark -h 127.0.0.1 -p "$port" -c "$c" -n 10000 -r "$KEYSPACE" --csv "${evalsha[@]}" | rps_of)
+  evalsha_n[$c]=$(( rps * BENCH_SECONDS > 10000 ? rps * BENCH_SECONDS : 10000 ))
+done
+"${cli[@]}" CONFIG RESETSTAT >/dev/null
+for c in $CALLERS; do
+  benchmark 0 ping "$c" $(( ${evalsha_n[$c]} * 2 / 3 )) -c "$c" -t ping_mbulk
+  if [ "$c" -gt 1 ]; then
+    benchmark 0 evalsha-pipelined "$c" $(( ${evalsha_n[$c]} * 2 )) -c 1 -P "$c" -r "$KEYSPACE" "${evalsha[@]}"
+  fi
+done
+
+dotnet_bench() { # scenario callers round
+  "${bench[@]}" --redis "$redis" --scenario "$1" --callers "$2" --warmup "$WARMUP" --duration "$DURATION" \
+    --round "$3" --results "$results" >&2 || status=1
+}
+for round in $(seq 1 "$ROUNDS"); do
+  echo "round $round of $ROUNDS" >&2
+  for c in $CALLERS; do
+    ceiling() {
+      benchmark "$round" evalsha "$c" "${evalsha_n[$c]}" -c "$c" -r "$KEYSPACE" "${evalsha[@]}"
+    }
+    # Alternate the order, so that a drift of the machine's load does not favour one side.
+    if [ $((round % 2)) -eq 1 ]; then
+      ceiling; dotnet_bench raw "$c" "$round"; dotnet_bench admit "$c" "$round"
+    else
+      dotnet_bench admit "$c" "$round"; dotnet_bench raw "$c" "$round"; ceiling
+    fi
+  done
+  for scenario in attack-cache-on attack-cache-off; do
+    dotnet_bench "$scenario" "$ATTACK_CALLERS" "$round"
+  done
+done
+
+# Every EVALSHA and EVAL since the calibration must have run the script (other errors, e.g. the client's CLUSTER
+# probes on a standalone server, do not matter).
+script_stats=$("${cli[@]}" INFO commandstats | tr -d '\r' | grep -E '^cmdstat_(evalsha|eval):' || true)
+if echo "$script_stats" | grep -Eqv 'failed_calls=0,rejected_calls=0|rejected_calls=0,failed_calls=0'; then
+  echo "Redis reported failed script calls: $script_stats" >&2
+  status=1
+fi
+
+echo
+echo "### Floodgate RedisRateLimitStore vs one Redis shard ($(redis-server --version | awk '{ sub("v=", "", $3); print $3 }'))"
+echo
+echo "Script SHA1 $sha; redis-benchmark command: \`${evalsha[*]}\` with \`-r $KEYSPACE\`."
+echo "Redis's own time per script call (INFO commandstats, all rounds): $(echo "$script_stats" | sed -E 's/^cmdstat_([a-z]+):calls=([0-9]+),usec=[0-9]+,usec_per_call=([0-9.]+).*/\1 \3 us over \2 calls/' | paste -sd';' | sed 's/;/; /g')."
+echo
+"${bench[@]}" --report "$results"
+echo
+echo "Raw results (round, kind, callers, ops/s, p50 us, p99 us, round trips per decision, failures, degraded, round trips, over-limit cache hits, client CPU us, allocated B, Redis CPU us; the last three per decision):"
+echo
+echo '```'
+cat "$results"
+echo '```'
+if [ "$status" != 0 ]; then
+  echo
+  echo "WARNING: a run reported failures, degradation, unexpected denials or Redis errors (see above)."
+fi
+exit "$status"
