@@ -61,9 +61,12 @@ public sealed class AdapterAndTelemetryTests
         });
         listener.Start();
 
+        // A policy name no other test uses: the listener hears every host in this process.
         await using var host = await TestHost.StartAsync(new()
         {
-            ["Floodgate:DefaultLimit"] = "1/minute",
+            ["Floodgate:Rules:0:Name"] = "metrics-probe",
+            ["Floodgate:Rules:0:Path"] = "/api/data",
+            ["Floodgate:Rules:0:Limit"] = "1/minute",
             ["Floodgate:Penalty:Violations"] = "2",
         });
         var client = host.Client("127.0.0.44");
@@ -72,8 +75,8 @@ public sealed class AdapterAndTelemetryTests
             await client.GetAsync("/api/data", Token);
         }
 
-        var mine = measurements.Where(m => m.Instrument == "floodgate.decisions").ToList();
-        Assert.Contains(mine, m => Equals(m.Tags["floodgate.outcome"], "allowed") && Equals(m.Tags["floodgate.policy"], "default") && Equals(m.Tags["floodgate.layer"], "client"));
+        var mine = measurements.Where(m => m.Instrument == "floodgate.decisions" && Equals(m.Tags["floodgate.policy"], "metrics-probe")).ToList();
+        Assert.Contains(mine, m => Equals(m.Tags["floodgate.outcome"], "allowed") && Equals(m.Tags["floodgate.layer"], "client"));
         Assert.Equal(2, mine.Count(m => Equals(m.Tags["floodgate.outcome"], "denied")));
         Assert.Contains(mine, m => Equals(m.Tags["floodgate.outcome"], "banned"));
         Assert.Contains(measurements, m => m.Instrument == "floodgate.bans");

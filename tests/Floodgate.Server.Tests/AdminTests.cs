@@ -61,7 +61,7 @@ public sealed class AdminTests(SharedServer shared)
     {
         await using var server = await ServerProcess.StartAsync();
 
-        var created = await server.Client.PostAsync("/admin/configs", ServerTests.Json("""{ "id": "tight-data", "path": "/api/data", "methods": ["GET"], "limit": 2, "window": "minute", "algorithm": "FixedWindow" }"""), Token);
+        var created = await server.Client.PostAsync("/admin/configs", ServerTests.Json("""{ "id": "tight-data", "path": "/api/data", "methods": ["GET"], "limit": 2, "window": "minute", "algorithm": "SlidingWindowLog" }"""), Token);
         var statuses = new List<HttpStatusCode>();
         for (var i = 0; i < 3; i++)
         {
