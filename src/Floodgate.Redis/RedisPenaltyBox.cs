@@ -147,7 +147,7 @@ public sealed class RedisPenaltyBox : IPenaltyBox, IDisposable
             var database = _redis.GetDatabase();
             var strikesKey = $"{_prefix}:strikes:{{{clientId}}}";
             var strike = (int)await database.StringIncrementAsync(strikesKey).WaitAsync(_timeout, _timeProvider, cancellationToken).ConfigureAwait(false);
-            var length = duration ?? BanLength(strike);
+            var length = duration ?? _options.BanLength(strike);
 
             // Strikes are forgotten once a client has stayed clean for the longest ban after this one ends.
             await database.KeyExpireAsync(strikesKey, length + _options.MaxBanDuration).WaitAsync(_timeout, _timeProvider, cancellationToken).ConfigureAwait(false);
@@ -161,22 +161,6 @@ public sealed class RedisPenaltyBox : IPenaltyBox, IDisposable
             Unavailable(ex);
             return await _fallback.BanAsync(clientId, duration ?? _options.BanDuration, reason, cancellationToken).ConfigureAwait(false);
         }
-    }
-
-    private TimeSpan BanLength(int strike)
-    {
-        if (!_options.Escalate || strike <= 1)
-        {
-            return _options.BanDuration;
-        }
-
-        var ticks = _options.BanDuration.Ticks;
-        for (var i = 1; i < strike && ticks < _options.MaxBanDuration.Ticks; i++)
-        {
-            ticks *= 2;
-        }
-
-        return TimeSpan.FromTicks(Math.Min(ticks, _options.MaxBanDuration.Ticks));
     }
 
     private RedisKey IndexKey => $"{_prefix}:bans";

@@ -135,7 +135,7 @@ public sealed class InMemoryPenaltyBox : IPenaltyBox, IDisposable
             strikes.Count = strike;
         }
 
-        var length = duration ?? BanLength(strike);
+        var length = duration ?? _options.BanLength(strike);
         var ban = new BanRecord(clientId, now, now + length, strike, reason);
         lock (strikes)
         {
@@ -145,22 +145,6 @@ public sealed class InMemoryPenaltyBox : IPenaltyBox, IDisposable
         _bans[clientId] = ban;
         Banned?.Invoke(ban);
         return ban;
-    }
-
-    private TimeSpan BanLength(int strike)
-    {
-        if (!_options.Escalate || strike <= 1)
-        {
-            return _options.BanDuration;
-        }
-
-        var ticks = _options.BanDuration.Ticks;
-        for (var i = 1; i < strike && ticks < _options.MaxBanDuration.Ticks; i++)
-        {
-            ticks *= 2;
-        }
-
-        return TimeSpan.FromTicks(Math.Min(ticks, _options.MaxBanDuration.Ticks));
     }
 
     private sealed class Strikes

@@ -24,6 +24,23 @@ public sealed class PenaltyOptions
     /// <summary>The longest ban escalation reaches. Default one day.</summary>
     public TimeSpan MaxBanDuration { get; set; } = TimeSpan.FromDays(1);
 
+    /// <summary>How long ban number <paramref name="strike"/> lasts: <see cref="BanDuration"/>, doubled per earlier strike with <see cref="Escalate"/>, at most <see cref="MaxBanDuration"/>.</summary>
+    public TimeSpan BanLength(int strike)
+    {
+        if (!Escalate || strike <= 1)
+        {
+            return BanDuration;
+        }
+
+        var ticks = BanDuration.Ticks;
+        for (var i = 1; i < strike && ticks < MaxBanDuration.Ticks; i++)
+        {
+            ticks *= 2;
+        }
+
+        return TimeSpan.FromTicks(Math.Min(ticks, MaxBanDuration.Ticks));
+    }
+
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first invalid property.</summary>
     public void Validate()
     {
