@@ -1,4 +1,5 @@
 using Floodgate.AspNetCore;
+using Floodgate.Penalties;
 using Floodgate.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -16,7 +17,8 @@ public static class FloodgateRedisBuilderExtensions
     /// Keeps rate-limit state in Redis, configured from section <c>Floodgate:Redis</c> (then <paramref name="configure"/>).
     /// Uses an <see cref="IConnectionMultiplexer"/> registered before, or connects to <c>Floodgate:Redis:Configuration</c>
     /// without waiting: Redis down at start-up does not stop the application, the failure mode answers until it is up.
-    /// Adds the <c>redis</c> health check.
+    /// Bans go to Redis too (<see cref="RedisPenaltyBox"/> replaces <see cref="IPenaltyBox"/>), so that they hold on every
+    /// instance. Adds the <c>redis</c> health check.
     /// </summary>
     public static IFloodgateBuilder AddRedis(this IFloodgateBuilder builder, Action<RedisStoreOptions>? configure = null)
     {
@@ -42,6 +44,16 @@ public static class FloodgateRedisBuilderExtensions
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<RedisRateLimitStore>>()));
         services.Replace(ServiceDescriptor.Singleton<IRateLimitStore>(sp => sp.GetRequiredService<RedisRateLimitStore>()));
+
+        // Bans hold on every instance; the in-memory box (still registered as itself) bans while Redis is away.
+        services.TryAddSingleton(sp => new RedisPenaltyBox(
+            sp.GetRequiredService<IConnectionMultiplexer>(),
+            sp.GetRequiredService<IOptions<RedisStoreOptions>>().Value,
+            sp.GetRequiredService<IOptions<FloodgateOptions>>().Value.Penalty,
+            sp.GetRequiredService<InMemoryPenaltyBox>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<RedisPenaltyBox>>()));
+        services.Replace(ServiceDescriptor.Singleton<IPenaltyBox>(sp => sp.GetRequiredService<RedisPenaltyBox>()));
         services.AddHealthChecks().Add(new Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckRegistration(
             "redis",
             sp => new RedisHealthCheck(sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<IOptions<RedisStoreOptions>>().Value, sp.GetRequiredService<TimeProvider>()),

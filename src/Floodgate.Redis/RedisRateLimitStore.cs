@@ -381,7 +381,8 @@ public sealed class RedisRateLimitStore : IRateLimitStore, IDisposable
         }
     }
 
-    private static bool IsRedisFailure(Exception exception) =>
+    /// <summary>Whether <paramref name="exception"/> says Redis cannot be reached or answer in time (not a bug of ours).</summary>
+    internal static bool IsRedisFailure(Exception exception) =>
         exception is RedisException or TimeoutException or ObjectDisposedException or InvalidOperationException or IOException
         || (exception is AggregateException aggregate && aggregate.InnerExceptions.All(IsRedisFailure));
 }

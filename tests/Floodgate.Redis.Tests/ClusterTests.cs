@@ -144,6 +144,30 @@ public sealed class ClusterTests(ClusterFixture fixture)
         Assert.Equal(0, (await store.PeekAsync(first, perClient, Token)).Remaining);
     }
 
+    [Fact]
+    public async Task PenaltyBox_BansClientsInDifferentSlots_AndListsThemAll()
+    {
+        var connection = fixture.Require();
+        var time = new FakeTimeProvider(RateLimitStoreContract.Start);
+        var rules = new Floodgate.Penalties.PenaltyOptions { Violations = 2, Window = TimeSpan.FromMinutes(1), BanDuration = TimeSpan.FromMinutes(10) };
+        using var box = new RedisPenaltyBox(connection, new RedisStoreOptions { KeyPrefix = RedisFixture.UniquePrefix(), UseApplicationClock = true, Timeout = TimeSpan.FromSeconds(5) }, rules, timeProvider: time);
+        var owners = fixture.Cluster!.SlotOwners();
+        var clients = Enumerable.Range(0, 12).Select(i => $"banned-{i}").ToArray();
+
+        foreach (var client in clients)
+        {
+            Assert.Null(await box.RecordViolationAsync(client, Token));
+            Assert.NotNull(await box.RecordViolationAsync(client, Token));
+        }
+
+        Assert.Equal(3, clients.Select(c => owners[connection.HashSlot(box.BanKey(c))]).Distinct().Count());
+        Assert.Equal(clients.Order(StringComparer.Ordinal), (await box.ListBansAsync(Token)).Select(b => b.ClientId).Order(StringComparer.Ordinal));
+        Assert.True(await box.UnbanAsync("banned-3", Token));
+        Assert.Null(await box.GetBanAsync("banned-3", Token));
+        Assert.Equal(11, (await box.ListBansAsync(Token)).Count);
+        Assert.False(box.IsDegraded);
+    }
+
     /// <summary>Two client ids whose keys are in slots other than the global key's, owned by other nodes where possible.</summary>
     private (string First, string Second) ClientsInOtherSlots(IConnectionMultiplexer connection, RedisRateLimitStore store, RateLimit global, RateLimit perClient)
     {
