@@ -40,7 +40,7 @@ public sealed class AdapterAndTelemetryTests
     [Fact]
     public async Task Metrics_CountDecisionsByPolicyLayerAndOutcome_AndBans()
     {
-        var measurements = new ConcurrentBag<(string Instrument, long Value, Dictionary<string, object?> Tags)>();
+        var measurements = new ConcurrentBag<(object? Scope, string Instrument, long Value, Dictionary<string, object?> Tags)>();
         using var listener = new MeterListener();
         listener.InstrumentPublished = (instrument, l) =>
         {
@@ -57,7 +57,7 @@ public sealed class AdapterAndTelemetryTests
                 dict[tag.Key] = tag.Value;
             }
 
-            measurements.Add((instrument.Name, value, dict));
+            measurements.Add((instrument.Meter.Scope, instrument.Name, value, dict));
         });
         listener.Start();
 
@@ -72,11 +72,13 @@ public sealed class AdapterAndTelemetryTests
             await client.GetAsync("/api/data", Token);
         }
 
-        var mine = measurements.Where(m => m.Instrument == "floodgate.decisions").ToList();
+        // Other tests run hosts in parallel; this host's meter is the one its IMeterFactory created.
+        var scope = host.Get<System.Diagnostics.Metrics.IMeterFactory>();
+        var mine = measurements.Where(m => m.Scope == scope && m.Instrument == "floodgate.decisions").ToList();
         Assert.Contains(mine, m => Equals(m.Tags["floodgate.outcome"], "allowed") && Equals(m.Tags["floodgate.policy"], "default") && Equals(m.Tags["floodgate.layer"], "client"));
         Assert.Equal(2, mine.Count(m => Equals(m.Tags["floodgate.outcome"], "denied")));
         Assert.Contains(mine, m => Equals(m.Tags["floodgate.outcome"], "banned"));
-        Assert.Contains(measurements, m => m.Instrument == "floodgate.bans");
+        Assert.Contains(measurements, m => m.Scope == scope && m.Instrument == "floodgate.bans");
     }
 
     [Fact]
