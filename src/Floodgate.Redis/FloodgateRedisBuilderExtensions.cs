@@ -1,4 +1,5 @@
 using Floodgate.AspNetCore;
+using Floodgate.Penalties;
 using Floodgate.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -16,7 +17,8 @@ public static class FloodgateRedisBuilderExtensions
     /// Keeps rate-limit state in Redis, configured from section <c>Floodgate:Redis</c> (then <paramref name="configure"/>).
     /// Uses an <see cref="IConnectionMultiplexer"/> registered before, or connects to <c>Floodgate:Redis:Configuration</c>
     /// without waiting: Redis down at start-up does not stop the application, the failure mode answers until it is up.
-    /// Adds the <c>redis</c> health check.
+    /// Bans go to Redis too (<see cref="RedisPenaltyBox"/> replaces <see cref="IPenaltyBox"/>), so that they hold on every
+    /// instance. Adds the <c>redis</c> health check.
     /// </summary>
     public static IFloodgateBuilder AddRedis(this IFloodgateBuilder builder, Action<RedisStoreOptions>? configure = null)
     {
@@ -35,21 +37,23 @@ public static class FloodgateRedisBuilderExtensions
             o => !string.IsNullOrWhiteSpace(o.Configuration) || services.Any(d => d.ServiceType == typeof(IConnectionMultiplexer)),
             "Floodgate:Redis:Configuration is required (a StackExchange.Redis configuration string such as localhost:6379).");
 
-        services.TryAddSingleton<IConnectionMultiplexer>(sp => Connect(sp.GetRequiredService<IOptions<RedisStoreOptions>>().Value));
+        services.TryAddSingleton<IConnectionMultiplexer>(sp => Connect(sp.GetRequiredService<IOptions<RedisStoreOptions>>().Value, sp.GetService<ILoggerFactory>()));
         services.TryAddSingleton(sp => new RedisRateLimitStore(
             sp.GetRequiredService<IConnectionMultiplexer>(),
             sp.GetRequiredService<IOptions<RedisStoreOptions>>().Value,
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<RedisRateLimitStore>>()));
         services.Replace(ServiceDescriptor.Singleton<IRateLimitStore>(sp => sp.GetRequiredService<RedisRateLimitStore>()));
+
+        // Bans hold on every instance; the in-memory box (still registered as itself) bans while Redis is away.
         services.TryAddSingleton(sp => new RedisPenaltyBox(
             sp.GetRequiredService<IConnectionMultiplexer>(),
-            sp.GetRequiredService<RedisRateLimitStore>(),
             sp.GetRequiredService<IOptions<RedisStoreOptions>>().Value,
             sp.GetRequiredService<IOptions<FloodgateOptions>>().Value.Penalty,
+            sp.GetRequiredService<InMemoryPenaltyBox>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<RedisPenaltyBox>>()));
-        services.Replace(ServiceDescriptor.Singleton<Floodgate.Penalties.IPenaltyBox>(sp => sp.GetRequiredService<RedisPenaltyBox>()));
+        services.Replace(ServiceDescriptor.Singleton<IPenaltyBox>(sp => sp.GetRequiredService<RedisPenaltyBox>()));
         services.AddHealthChecks().Add(new Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckRegistration(
             "redis",
             sp => new RedisHealthCheck(sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<IOptions<RedisStoreOptions>>().Value, sp.GetRequiredService<TimeProvider>()),
@@ -58,18 +62,54 @@ public static class FloodgateRedisBuilderExtensions
         return builder;
     }
 
-    /// <summary>Connects without waiting for Redis to be up (AbortOnConnectFail off), with timeouts that suit a rate limiter.</summary>
-    public static IConnectionMultiplexer Connect(RedisStoreOptions options)
+    /// <summary>
+    /// Connects without waiting for Redis to be up (AbortOnConnectFail off), with timeouts that suit a rate limiter.
+    /// A configuration with <c>serviceName=</c> goes through Sentinel and follows its failovers; one naming cluster
+    /// nodes discovers the others. Settings the configuration string names itself are kept.
+    /// </summary>
+    /// <remarks>
+    /// Commands fail fast while no server can take them (no backlog): the store's failure mode answers at once, and no
+    /// script queued during an outage consumes after its decision was already made. A topology change waits at most
+    /// <c>connectTimeout</c> (1 s unless set) for a server that is gone, such as a failed Sentinel primary, and the role
+    /// of each server is re-read every second (<c>configCheckSeconds</c>, one <c>INFO replication</c>), so that a
+    /// promoted replica takes writes soon after the failover even when no announcement reaches this client.
+    /// </remarks>
+    public static IConnectionMultiplexer Connect(RedisStoreOptions options, ILoggerFactory? loggerFactory = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var configuration = ConfigurationOptions.Parse(options.Configuration ?? throw new InvalidOperationException("Floodgate:Redis:Configuration is required."));
+        var text = options.Configuration ?? throw new InvalidOperationException("Floodgate:Redis:Configuration is required.");
+        var configuration = ConfigurationOptions.Parse(text);
         configuration.AbortOnConnectFail = false;
         configuration.ConnectRetry = Math.Max(configuration.ConnectRetry, 3);
-        configuration.ConnectTimeout = Math.Min(configuration.ConnectTimeout, 2000);
+        if (!Names(text, "connectTimeout"))
+        {
+            configuration.ConnectTimeout = 1000;
+        }
+
+        if (!Names(text, "configCheckSeconds"))
+        {
+            configuration.ConfigCheckSeconds = 1;
+        }
+
         configuration.AsyncTimeout = Math.Max((int)options.Timeout.TotalMilliseconds * 20, 1000);
         configuration.SyncTimeout = configuration.AsyncTimeout;
         configuration.ReconnectRetryPolicy ??= new LinearRetry(250);
+        configuration.BacklogPolicy = BacklogPolicy.FailFast;
+        configuration.LoggerFactory ??= loggerFactory;
         return ConnectionMultiplexer.Connect(configuration);
+    }
+
+    private static bool Names(string configuration, string setting)
+    {
+        foreach (var part in configuration.Split(','))
+        {
+            if (part.TrimStart().StartsWith(setting + "=", StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static bool Validate(RedisStoreOptions options)

@@ -12,4 +12,10 @@ internal static partial class Log
 
     [LoggerMessage(102, LogLevel.Information, "Redis answers again; decisions are back in Redis")]
     public static partial void RedisRecovered(ILogger logger);
+
+    [LoggerMessage(103, LogLevel.Warning, "Redis cannot be reached; bans are kept in this process until it answers again")]
+    public static partial void PenaltyBoxUnavailable(ILogger logger, Exception exception);
+
+    [LoggerMessage(104, LogLevel.Information, "Redis answers again; bans are back in Redis")]
+    public static partial void PenaltyBoxRecovered(ILogger logger);
 }

@@ -1,82 +1,119 @@
-using System.Text.Json;
+using System.Globalization;
+using Floodgate.Algorithms;
 using Floodgate.Penalties;
-using Floodgate.Storage;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using StackExchange.Redis;
 
 namespace Floodgate.Redis;
 
 /// <summary>
-/// Bans in Redis, so a ban holds on every instance at once. A ban is a key <c>{prefix}:ban:{{client}}</c> holding its
-/// record and expiring with it; <c>{prefix}:bans</c> is a sorted set (score = end, in Unix ms) that lists them without
-/// scanning keys; strikes for escalation live in <c>{prefix}:strikes:{{client}}</c>. Violations are counted by the
-/// Redis store with an exact sliding log. While Redis cannot be reached, an in-memory box answers; nothing throws
-/// into a request.
+/// Bans in Redis, so that a ban recorded by one instance holds on every instance at once: same rules as
+/// <see cref="InMemoryPenaltyBox"/> (the <c>Violations</c>-th violation within <c>Window</c> bans for
+/// <c>BanDuration</c>, doubling per strike with <c>Escalate</c> up to <c>MaxBanDuration</c>).
 /// </summary>
+/// <remarks>
+/// Per client, in one Cluster slot: <c>{prefix}:ban:{{client}}</c> (hash: bannedAt, expiresAt, strike, reason, with a
+/// PEXPIRE), <c>{prefix}:strikes:{{client}}</c> and <c>{prefix}:violations:{{client}}</c>; one script records a
+/// violation and bans atomically. <c>{prefix}:bans</c> indexes the bans for listing (sorted set scored by expiry).
+/// Checking a ban is one HMGET, never cached. While Redis cannot be reached, the in-memory box bans in this process;
+/// those bans keep holding here (and are listed and lifted) after Redis answers again.
+/// </remarks>
 public sealed class RedisPenaltyBox : IPenaltyBox, IDisposable
 {
-    private readonly IConnectionMultiplexer _redis;
-    private readonly IRateLimitStore _violations;
-    private readonly RateLimit _violationLimit;
-    private readonly PenaltyOptions _options;
-    private readonly TimeProvider _timeProvider;
-    private readonly InMemoryPenaltyBox _fallback;
-    private readonly ILogger _logger;
-    private readonly string _prefix;
-    private readonly TimeSpan _timeout;
+    private static readonly RedisValue[] BanFields = ["bannedAt", "expiresAt", "strike", "reason"];
 
-    /// <summary>Creates a penalty box on a shared multiplexer; violations are counted in <paramref name="violations"/> (the Redis store).</summary>
-    public RedisPenaltyBox(IConnectionMultiplexer redis, IRateLimitStore violations, RedisStoreOptions storeOptions, PenaltyOptions options, TimeProvider? timeProvider = null, ILogger<RedisPenaltyBox>? logger = null)
+    private readonly IConnectionMultiplexer _redis;
+    private readonly RedisStoreOptions _options;
+    private readonly PenaltyOptions _penalty;
+    private readonly InMemoryPenaltyBox _fallback;
+    private readonly bool _ownsFallback;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger _logger;
+    private readonly RedisKey _index;
+    private readonly string _violationReason;
+    private long _unavailableUntil;
+    private int _degraded;
+
+    /// <summary>Creates the box on a shared multiplexer; <paramref name="fallback"/> bans while Redis cannot be reached.</summary>
+    public RedisPenaltyBox(
+        IConnectionMultiplexer redis,
+        RedisStoreOptions options,
+        PenaltyOptions? penaltyOptions = null,
+        InMemoryPenaltyBox? fallback = null,
+        TimeProvider? timeProvider = null,
+        ILogger<RedisPenaltyBox>? logger = null)
     {
         ArgumentNullException.ThrowIfNull(redis);
-        ArgumentNullException.ThrowIfNull(violations);
-        ArgumentNullException.ThrowIfNull(storeOptions);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
+        _penalty = penaltyOptions ?? new PenaltyOptions();
+        _penalty.Validate();
         _redis = redis;
-        _violations = violations;
         _options = options;
         _timeProvider = timeProvider ?? TimeProvider.System;
-        _violationLimit = new RateLimit(options.Violations, options.Window, RateLimitAlgorithm.SlidingWindowLog);
-        _fallback = new InMemoryPenaltyBox(options, _timeProvider);
-        _logger = (ILogger?)logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
-        _prefix = storeOptions.KeyPrefix;
-        _timeout = TimeSpan.FromTicks(Math.Max(storeOptions.Timeout.Ticks * 4, TimeSpan.TicksPerMillisecond * 200));
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _ownsFallback = fallback is null;
+        _fallback = fallback ?? new InMemoryPenaltyBox(_penalty, _timeProvider);
+        _index = options.KeyPrefix + ":bans";
+        _violationReason = string.Create(CultureInfo.InvariantCulture, $"{_penalty.Violations} violations within {RateLimit.FormatWindow(_penalty.Window)}");
+    }
+
+    /// <summary>Whether bans are being kept in this process instead of Redis right now.</summary>
+    public bool IsDegraded => Volatile.Read(ref _degraded) == 1;
+
+    /// <summary>Raised when this instance bans a client (by violations or by an operator).</summary>
+    public event Action<BanRecord>? Banned;
+
+    /// <summary>Raised when this instance lifts a ban by <see cref="UnbanAsync"/>.</summary>
+    public event Action<string>? Unbanned;
+
+    /// <summary>The Redis key of <paramref name="clientId"/>'s ban: <c>{prefix}:ban:{{clientId}}</c>.</summary>
+    public string BanKey(string clientId)
+    {
+        ArgumentNullException.ThrowIfNull(clientId);
+        return Key("ban", clientId);
     }
 
     /// <inheritdoc />
-    public async ValueTask<BanRecord?> GetBanAsync(string clientId, CancellationToken cancellationToken = default)
+    public ValueTask<BanRecord?> GetBanAsync(string clientId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(clientId);
-        try
-        {
-            var value = await _redis.GetDatabase().StringGetAsync(BanKey(clientId)).WaitAsync(_timeout, _timeProvider, cancellationToken).ConfigureAwait(false);
-            return Parse(value) is { } ban && ban.ExpiresAt > _timeProvider.GetUtcNow() ? ban : null;
-        }
-        catch (Exception ex) when (IsRedisFailure(ex))
-        {
-            Unavailable(ex);
-            return await _fallback.GetBanAsync(clientId, cancellationToken).ConfigureAwait(false);
-        }
+        return Unavailable() ? new(_fallback.GetBan(clientId)) : GetBanCoreAsync(clientId, cancellationToken);
     }
 
     /// <inheritdoc />
     public async ValueTask<BanRecord?> RecordViolationAsync(string clientId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(clientId);
-        if (!_options.Enabled)
+        if (!_penalty.Enabled)
         {
             return null;
         }
 
-        var decision = await _violations.AcquireAsync(ViolationKey(clientId), _violationLimit, 1, cancellationToken).ConfigureAwait(false);
-        if (!decision.IsAllowed || decision.Remaining > 0)
+        if (!Unavailable())
         {
-            return null;
+            try
+            {
+                var reply = await EvaluateAsync(ClientKeys(clientId), [
+                    "violation", Now(), _penalty.Violations, Microseconds(_penalty.Window), Microseconds(_penalty.BanDuration),
+                    Microseconds(_penalty.MaxBanDuration), _penalty.Escalate ? 1 : 0, _violationReason], cancellationToken).ConfigureAwait(false);
+                Recovered();
+                return reply.IsNull ? null : await BannedAsync(clientId, reply, _violationReason, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (RedisRateLimitStore.IsRedisFailure(ex))
+            {
+                Failed(ex);
+            }
         }
 
-        await _violations.ResetAsync(ViolationKey(clientId), _violationLimit, cancellationToken).ConfigureAwait(false);
-        return await BanCoreAsync(clientId, null, $"{_options.Violations} violations within {RateLimit.FormatWindow(_options.Window)}", cancellationToken).ConfigureAwait(false);
+        var ban = await _fallback.RecordViolationAsync(clientId, cancellationToken).ConfigureAwait(false);
+        if (ban is not null)
+        {
+            Banned?.Invoke(ban);
+        }
+
+        return ban;
     }
 
     /// <inheritdoc />
@@ -85,115 +122,208 @@ public sealed class RedisPenaltyBox : IPenaltyBox, IDisposable
         ArgumentNullException.ThrowIfNull(clientId);
         ArgumentNullException.ThrowIfNull(reason);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(duration, TimeSpan.Zero);
-        return await BanCoreAsync(clientId, duration, reason, cancellationToken).ConfigureAwait(false);
+        if (!Unavailable())
+        {
+            try
+            {
+                var reply = await EvaluateAsync(ClientKeys(clientId), [
+                    "ban", Now(), Math.Max(Microseconds(duration), 1), Microseconds(_penalty.MaxBanDuration), 0, reason], cancellationToken).ConfigureAwait(false);
+                Recovered();
+                return await BannedAsync(clientId, reply, reason, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (RedisRateLimitStore.IsRedisFailure(ex))
+            {
+                Failed(ex);
+            }
+        }
+
+        var ban = await _fallback.BanAsync(clientId, duration, reason, cancellationToken).ConfigureAwait(false);
+        Banned?.Invoke(ban);
+        return ban;
     }
 
     /// <inheritdoc />
     public async ValueTask<bool> UnbanAsync(string clientId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(clientId);
-        var local = await _fallback.UnbanAsync(clientId, cancellationToken).ConfigureAwait(false);
-        try
+        var removed = await _fallback.UnbanAsync(clientId, cancellationToken).ConfigureAwait(false);
+        if (!Unavailable())
         {
-            await _violations.ResetAsync(ViolationKey(clientId), _violationLimit, cancellationToken).ConfigureAwait(false);
-            var database = _redis.GetDatabase();
-            var ban = Parse(await database.StringGetDeleteAsync(BanKey(clientId)).WaitAsync(_timeout, _timeProvider, cancellationToken).ConfigureAwait(false));
-            await database.SortedSetRemoveAsync(IndexKey, clientId).WaitAsync(_timeout, _timeProvider, cancellationToken).ConfigureAwait(false);
-            return (ban is not null && ban.ExpiresAt > _timeProvider.GetUtcNow()) || local;
+            try
+            {
+                var reply = await EvaluateAsync(ClientKeys(clientId), ["unban", Now()], cancellationToken).ConfigureAwait(false);
+                await _redis.GetDatabase().SortedSetRemoveAsync(_index, clientId).WaitAsync(_options.Timeout, _timeProvider, cancellationToken).ConfigureAwait(false);
+                Recovered();
+                removed |= (long)reply == 1;
+            }
+            catch (Exception ex) when (RedisRateLimitStore.IsRedisFailure(ex))
+            {
+                Failed(ex);
+            }
         }
-        catch (Exception ex) when (IsRedisFailure(ex))
+
+        if (removed)
         {
-            Unavailable(ex);
-            return local;
+            Unbanned?.Invoke(clientId);
         }
+
+        return removed;
     }
 
     /// <inheritdoc />
     public async ValueTask<IReadOnlyList<BanRecord>> ListBansAsync(CancellationToken cancellationToken = default)
     {
-        try
+        var list = new List<BanRecord>();
+        if (!Unavailable())
         {
-            var database = _redis.GetDatabase();
-            var now = _timeProvider.GetUtcNow().ToUnixTimeMilliseconds();
-            await database.SortedSetRemoveRangeByScoreAsync(IndexKey, double.NegativeInfinity, now).WaitAsync(_timeout, _timeProvider, cancellationToken).ConfigureAwait(false);
-            var clients = await database.SortedSetRangeByScoreAsync(IndexKey, now, double.PositiveInfinity, Exclude.Start).WaitAsync(_timeout, _timeProvider, cancellationToken).ConfigureAwait(false);
-            var bans = new List<BanRecord>(clients.Length);
-            foreach (var client in clients)
+            try
             {
-                // One GET per ban (not MGET): ban keys of different clients live in different Cluster slots.
-                if (Parse(await database.StringGetAsync(BanKey(client!)).WaitAsync(_timeout, _timeProvider, cancellationToken).ConfigureAwait(false)) is { } ban)
+                var clientIds = (RedisValue[])(await EvaluateAsync([_index], ["list", Now()], cancellationToken).ConfigureAwait(false))!;
+                var database = _redis.GetDatabase();
+                var reads = new Task<RedisValue[]>[clientIds.Length];
+                for (var i = 0; i < clientIds.Length; i++)
                 {
-                    bans.Add(ban);
+                    reads[i] = database.HashGetAsync(Key("ban", clientIds[i]!), BanFields);
                 }
-            }
 
-            return bans;
+                var values = await Task.WhenAll(reads).WaitAsync(_options.Timeout, _timeProvider, cancellationToken).ConfigureAwait(false);
+                for (var i = 0; i < clientIds.Length; i++)
+                {
+                    if (Record(clientIds[i]!, values[i]) is { } ban)
+                    {
+                        list.Add(ban);
+                    }
+                }
+
+                Recovered();
+            }
+            catch (Exception ex) when (RedisRateLimitStore.IsRedisFailure(ex))
+            {
+                Failed(ex);
+                list.Clear();
+            }
         }
-        catch (Exception ex) when (IsRedisFailure(ex))
+
+        // Bans made in this process while Redis could not be reached.
+        foreach (var ban in await _fallback.ListBansAsync(cancellationToken).ConfigureAwait(false))
         {
-            Unavailable(ex);
-            return await _fallback.ListBansAsync(cancellationToken).ConfigureAwait(false);
+            if (!list.Exists(b => b.ClientId == ban.ClientId))
+            {
+                list.Add(ban);
+            }
         }
+
+        list.Sort(static (a, b) => a.ExpiresAt.CompareTo(b.ExpiresAt));
+        return list;
     }
 
     /// <inheritdoc />
-    public void Dispose() => _fallback.Dispose();
-
-    private async ValueTask<BanRecord> BanCoreAsync(string clientId, TimeSpan? duration, string reason, CancellationToken cancellationToken)
+    public void Dispose()
     {
-        var now = _timeProvider.GetUtcNow();
-        try
+        if (_ownsFallback)
         {
-            var database = _redis.GetDatabase();
-            var strikesKey = $"{_prefix}:strikes:{{{clientId}}}";
-            var strike = (int)await database.StringIncrementAsync(strikesKey).WaitAsync(_timeout, _timeProvider, cancellationToken).ConfigureAwait(false);
-            var length = duration ?? _options.BanLength(strike);
-
-            // Strikes are forgotten once a client has stayed clean for the longest ban after this one ends.
-            await database.KeyExpireAsync(strikesKey, length + _options.MaxBanDuration).WaitAsync(_timeout, _timeProvider, cancellationToken).ConfigureAwait(false);
-            var ban = new BanRecord(clientId, now, now + length, strike, reason);
-            await database.StringSetAsync(BanKey(clientId), JsonSerializer.Serialize(ban, RedisJsonContext.Default.BanRecord), length).WaitAsync(_timeout, _timeProvider, cancellationToken).ConfigureAwait(false);
-            await database.SortedSetAddAsync(IndexKey, clientId, ban.ExpiresAt.ToUnixTimeMilliseconds()).WaitAsync(_timeout, _timeProvider, cancellationToken).ConfigureAwait(false);
-            return ban;
-        }
-        catch (Exception ex) when (IsRedisFailure(ex))
-        {
-            Unavailable(ex);
-            return await _fallback.BanAsync(clientId, duration ?? _options.BanDuration, reason, cancellationToken).ConfigureAwait(false);
+            _fallback.Dispose();
         }
     }
 
-    private RedisKey IndexKey => $"{_prefix}:bans";
-
-    private RedisKey BanKey(string clientId) => $"{_prefix}:ban:{{{clientId}}}";
-
-    private static string ViolationKey(string clientId) => "violations|" + clientId;
-
-    private static BanRecord? Parse(RedisValue value)
+    private async ValueTask<BanRecord?> GetBanCoreAsync(string clientId, CancellationToken cancellationToken)
     {
-        if (value.IsNullOrEmpty)
+        try
+        {
+            var values = await _redis.GetDatabase().HashGetAsync(Key("ban", clientId), BanFields).WaitAsync(_options.Timeout, _timeProvider, cancellationToken).ConfigureAwait(false);
+            Recovered();
+            return Record(clientId, values) ?? _fallback.GetBan(clientId);
+        }
+        catch (Exception ex) when (RedisRateLimitStore.IsRedisFailure(ex))
+        {
+            Failed(ex);
+            return _fallback.GetBan(clientId);
+        }
+    }
+
+    /// <summary>The ban a script reply describes, after indexing it for listing.</summary>
+    private async Task<BanRecord> BannedAsync(string clientId, RedisResult reply, string reason, CancellationToken cancellationToken)
+    {
+        var fields = (RedisResult[])reply!;
+        var ban = new BanRecord(clientId, FromMicroseconds(Number(fields[0])), FromMicroseconds(Number(fields[1])), (int)(long)fields[2], reason);
+        try
+        {
+            await _redis.GetDatabase().SortedSetAddAsync(_index, clientId, Number(fields[1])).WaitAsync(_options.Timeout, _timeProvider, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (RedisRateLimitStore.IsRedisFailure(ex))
+        {
+            // The ban holds everywhere; only the listing misses it until the next ban of this client.
+            Failed(ex);
+        }
+
+        Banned?.Invoke(ban);
+        return ban;
+    }
+
+    private BanRecord? Record(string clientId, RedisValue[] values)
+    {
+        if (values[1].IsNull)
         {
             return null;
         }
 
-        try
-        {
-            return JsonSerializer.Deserialize((string)value!, RedisJsonContext.Default.BanRecord);
-        }
-        catch (JsonException)
+        var expiresAt = Number(values[1]);
+
+        // With Redis TIME the key's PEXPIRE ends the ban; with the application's clock, that clock does.
+        if (_options.UseApplicationClock && expiresAt <= RateLimitAlgorithms.Now(_timeProvider))
         {
             return null;
         }
+
+        return new BanRecord(clientId, FromMicroseconds(Number(values[0])), FromMicroseconds(expiresAt), (int)values[2], (string?)values[3] ?? string.Empty);
     }
 
-    private void Unavailable(Exception exception) => Log.PenaltyBoxFallback(_logger, exception);
+    private async Task<RedisResult> EvaluateAsync(RedisKey[] keys, RedisValue[] arguments, CancellationToken cancellationToken)
+    {
+        var database = _redis.GetDatabase();
+        try
+        {
+            return await database.ScriptEvaluateAsync(RedisScripts.PenaltySha1, keys, arguments, RedisRateLimitStore.ScriptFlags).WaitAsync(_options.Timeout, _timeProvider, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RedisServerException ex) when (ex.Message.StartsWith("NOSCRIPT", StringComparison.Ordinal))
+        {
+            return await database.ScriptEvaluateAsync(RedisScripts.Penalty, keys, arguments, RedisRateLimitStore.ScriptFlags).WaitAsync(_options.Timeout, _timeProvider, cancellationToken).ConfigureAwait(false);
+        }
+    }
 
-    private static bool IsRedisFailure(Exception exception) =>
-        exception is RedisException or TimeoutException or ObjectDisposedException or IOException;
+    private RedisKey[] ClientKeys(string clientId) => [Key("violations", clientId), Key("ban", clientId), Key("strikes", clientId)];
 
-}
+    private string Key(string kind, string clientId) => string.Concat(_options.KeyPrefix, ":", kind, ":{", clientId, "}");
 
-[System.Text.Json.Serialization.JsonSerializable(typeof(BanRecord))]
-internal sealed partial class RedisJsonContext : System.Text.Json.Serialization.JsonSerializerContext
-{
+    private long Now() => _options.UseApplicationClock ? RateLimitAlgorithms.Now(_timeProvider) : 0;
+
+    private static long Microseconds(TimeSpan span) => span.Ticks / 10;
+
+    private static long Number(RedisValue value) => (long)double.Parse((string)value!, NumberStyles.Float, CultureInfo.InvariantCulture);
+
+    private static long Number(RedisResult value) => Number((RedisValue)value);
+
+    private static DateTimeOffset FromMicroseconds(long microseconds) => DateTimeOffset.UnixEpoch.AddTicks(microseconds * 10);
+
+    private bool Unavailable() =>
+        Volatile.Read(ref _unavailableUntil) is var until && until != 0 && _timeProvider.GetTimestamp() < until;
+
+    private void Failed(Exception exception)
+    {
+        var retryTicks = (long)(_options.RetryInterval.Ticks * (_timeProvider.TimestampFrequency / (double)TimeSpan.TicksPerSecond));
+        Volatile.Write(ref _unavailableUntil, _timeProvider.GetTimestamp() + retryTicks);
+        if (Interlocked.Exchange(ref _degraded, 1) == 0)
+        {
+            Log.PenaltyBoxUnavailable(_logger, exception);
+        }
+    }
+
+    private void Recovered()
+    {
+        if (Volatile.Read(ref _degraded) == 1 && Interlocked.Exchange(ref _degraded, 0) == 1)
+        {
+            Volatile.Write(ref _unavailableUntil, 0);
+            Log.PenaltyBoxRecovered(_logger);
+        }
+    }
 }

@@ -14,6 +14,12 @@ namespace Floodgate.Redis;
 /// </summary>
 public sealed class RedisRateLimitStore : IRateLimitStore, IDisposable
 {
+    /// <summary>
+    /// State lives on the primary: a replica's answer is never a decision. While no primary is known (a failover under
+    /// way) a script fails at once instead of reaching a replica, and the failure mode answers.
+    /// </summary>
+    internal const CommandFlags ScriptFlags = CommandFlags.DemandMaster;
+
     private readonly IConnectionMultiplexer _redis;
     private readonly RedisStoreOptions _options;
     private readonly TimeProvider _timeProvider;
@@ -244,12 +250,12 @@ public sealed class RedisRateLimitStore : IRateLimitStore, IDisposable
         RedisResult result;
         try
         {
-            result = await database.ScriptEvaluateAsync(RedisScripts.BatchSha1, keys, arguments).WaitAsync(_options.Timeout, _timeProvider).ConfigureAwait(false);
+            result = await database.ScriptEvaluateAsync(RedisScripts.BatchSha1, keys, arguments, ScriptFlags).WaitAsync(_options.Timeout, _timeProvider).ConfigureAwait(false);
         }
         catch (RedisServerException ex) when (ex.Message.StartsWith("NOSCRIPT", StringComparison.Ordinal))
         {
             // The server lost its script cache (restart, failover, SCRIPT FLUSH): EVAL loads it again.
-            result = await database.ScriptEvaluateAsync(RedisScripts.Batch, keys, arguments).WaitAsync(_options.Timeout, _timeProvider).ConfigureAwait(false);
+            result = await database.ScriptEvaluateAsync(RedisScripts.Batch, keys, arguments, ScriptFlags).WaitAsync(_options.Timeout, _timeProvider).ConfigureAwait(false);
         }
 
         return (RedisResult[])result!;
@@ -375,7 +381,8 @@ public sealed class RedisRateLimitStore : IRateLimitStore, IDisposable
         }
     }
 
-    private static bool IsRedisFailure(Exception exception) =>
+    /// <summary>Whether <paramref name="exception"/> says Redis cannot be reached or answer in time (not a bug of ours).</summary>
+    internal static bool IsRedisFailure(Exception exception) =>
         exception is RedisException or TimeoutException or ObjectDisposedException or InvalidOperationException or IOException
         || (exception is AggregateException aggregate && aggregate.InnerExceptions.All(IsRedisFailure));
 }

@@ -1,82 +1,242 @@
+using Floodgate.AspNetCore;
 using Floodgate.Penalties;
 using Floodgate.Testing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using StackExchange.Redis;
 
 namespace Floodgate.Redis.Tests;
 
-/// <summary>Bans in Redis hold on every instance.</summary>
+/// <summary>Bans in Redis hold on every instance, with the in-memory box's rules, and never fail a request.</summary>
 public sealed class RedisPenaltyBoxTests(RedisFixture redis)
 {
-    private static readonly PenaltyOptions Options = new() { Violations = 3, Window = TimeSpan.FromMinutes(5), BanDuration = TimeSpan.FromMinutes(15), Escalate = true };
+    private readonly FakeTimeProvider _time = new(RateLimitStoreContract.Start);
+
+    private static CancellationToken Token => TestContext.Current.CancellationToken;
+
+    private static PenaltyOptions Rules(bool escalate = false) => new()
+    {
+        Violations = 3,
+        Window = TimeSpan.FromMinutes(1),
+        BanDuration = TimeSpan.FromMinutes(10),
+        MaxBanDuration = TimeSpan.FromMinutes(30),
+        Escalate = escalate,
+    };
 
     [Fact]
-    public async Task BanEarnedOnOneInstance_HoldsOnTheOther_AndUnbanLiftsItEverywhere()
+    public async Task ViolationsUpToTheLimit_Ban_ThenCountingStartsAfresh()
     {
-        var server = redis.Server!;
-        redis.Require();
-        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        var options = new RedisStoreOptions { KeyPrefix = RedisFixture.UniquePrefix(), UseApplicationClock = true, Timeout = TimeSpan.FromSeconds(5) };
-        using var connectionA = await ConnectionMultiplexer.ConnectAsync(server.Endpoint);
-        using var connectionB = await ConnectionMultiplexer.ConnectAsync(server.Endpoint);
-        using var storeA = new RedisRateLimitStore(connectionA, options, time);
-        using var storeB = new RedisRateLimitStore(connectionB, options, time);
-        using var boxA = new RedisPenaltyBox(connectionA, storeA, options, Options, time);
-        using var boxB = new RedisPenaltyBox(connectionB, storeB, options, Options, time);
+        using var box = Box(redis.Require(), RedisFixture.UniquePrefix(), Rules());
 
-        Assert.Null(await boxA.RecordViolationAsync("client"));
-        Assert.Null(await boxB.RecordViolationAsync("client")); // violations are counted together
-        var ban = await boxA.RecordViolationAsync("client");
+        Assert.Null(await box.RecordViolationAsync("client", Token));
+        Assert.Null(await box.RecordViolationAsync("client", Token));
+        var ban = await box.RecordViolationAsync("client", Token);
 
         Assert.NotNull(ban);
-        Assert.Equal(TimeSpan.FromMinutes(15), ban.ExpiresAt - ban.BannedAt);
-        Assert.Equal("client", (await boxB.GetBanAsync("client"))?.ClientId);
-        Assert.Equal("client", Assert.Single(await boxB.ListBansAsync()).ClientId);
+        Assert.Equal(new BanRecord("client", RateLimitStoreContract.Start, RateLimitStoreContract.Start.AddMinutes(10), 1, "3 violations within minute"), ban);
+        Assert.Equal(ban, await box.GetBanAsync("client", Token));
+        Assert.Null(await box.GetBanAsync("other", Token));
 
-        Assert.True(await boxB.UnbanAsync("client"));
-        Assert.Null(await boxA.GetBanAsync("client"));
-        Assert.Empty(await boxA.ListBansAsync());
-        Assert.False(await boxA.UnbanAsync("client"));
+        // The violations were cleared by the ban.
+        Assert.Null(await box.RecordViolationAsync("client", Token));
+        Assert.Null(await box.RecordViolationAsync("client", Token));
     }
 
     [Fact]
-    public async Task RepeatBans_Escalate_AndOperatorBansAreListed()
+    public async Task ViolationsThatLeftTheWindow_DoNotCount()
+    {
+        using var box = Box(redis.Require(), RedisFixture.UniquePrefix(), Rules());
+        await box.RecordViolationAsync("client", Token);
+        _time.Advance(TimeSpan.FromSeconds(30));
+        await box.RecordViolationAsync("client", Token);
+        _time.Advance(TimeSpan.FromSeconds(30)); // the first has just left the window
+
+        Assert.Null(await box.RecordViolationAsync("client", Token));
+        Assert.NotNull(await box.RecordViolationAsync("client", Token));
+    }
+
+    [Fact]
+    public async Task Ban_EndsAfterItsDuration_AndLeavesTheListing()
     {
         var connection = redis.Require();
-        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        var options = new RedisStoreOptions { KeyPrefix = RedisFixture.UniquePrefix(), UseApplicationClock = true, Timeout = TimeSpan.FromSeconds(5) };
-        using var store = new RedisRateLimitStore(connection, options, time);
-        using var box = new RedisPenaltyBox(connection, store, options, Options, time);
+        var prefix = RedisFixture.UniquePrefix();
+        using var box = Box(connection, prefix, Rules());
+        await box.BanAsync("client", TimeSpan.FromMinutes(5), "operator", Token);
+        Assert.NotNull(await box.GetBanAsync("client", Token));
 
-        var first = await box.BanAsync("repeat", TimeSpan.FromMinutes(15), "operator");
-        var second = await box.BanAsync("repeat", TimeSpan.FromMinutes(20), "operator again");
-        BanRecord? earned = null;
-        for (var i = 0; i < 3; i++)
-        {
-            earned = await box.RecordViolationAsync("repeat") ?? earned;
-        }
+        _time.Advance(TimeSpan.FromMinutes(5));
 
-        Assert.Equal(1, first.Strike);
-        Assert.Equal(2, second.Strike);
-        Assert.NotNull(earned);
-        Assert.Equal(3, earned.Strike);
-        Assert.Equal(TimeSpan.FromMinutes(60), earned.ExpiresAt - earned.BannedAt); // 15 doubled twice
-        Assert.Equal("repeat", Assert.Single(await box.ListBansAsync()).ClientId);
+        Assert.Null(await box.GetBanAsync("client", Token));
+        Assert.Empty(await box.ListBansAsync(Token));
+        Assert.Equal(0, await connection.GetDatabase().SortedSetLengthAsync(prefix + ":bans")); // pruned from the index
+        Assert.False(await box.UnbanAsync("client", Token));
     }
 
     [Fact]
-    public async Task RedisGone_FallsBackToMemory_WithoutThrowing()
+    public async Task TwoInstances_ViolationsAddUp_AndABanOnOneHoldsOnTheOther()
     {
-        var port = RedisServer.FreePort();
-        using var connection = FloodgateRedisBuilderExtensions.Connect(new RedisStoreOptions { Configuration = $"127.0.0.1:{port}" });
-        var options = new RedisStoreOptions { Timeout = TimeSpan.FromMilliseconds(50) };
-        using var store = new RedisRateLimitStore(connection, options);
-        using var box = new RedisPenaltyBox(connection, store, options, Options);
+        var server = redis.Server ?? throw new InvalidOperationException();
+        redis.Require();
+        var prefix = RedisFixture.UniquePrefix();
+        using var connectionA = await ConnectionMultiplexer.ConnectAsync(server.Endpoint);
+        using var connectionB = await ConnectionMultiplexer.ConnectAsync(server.Endpoint);
+        using var instanceA = Box(connectionA, prefix, Rules());
+        using var instanceB = Box(connectionB, prefix, Rules());
 
-        var ban = await box.BanAsync("c", TimeSpan.FromMinutes(1), "operator");
+        Assert.Null(await instanceA.RecordViolationAsync("client", Token));
+        Assert.Null(await instanceB.RecordViolationAsync("client", Token));
+        var ban = await instanceA.RecordViolationAsync("client", Token);
 
-        Assert.Equal("c", ban.ClientId);
-        Assert.Equal("c", (await box.GetBanAsync("c"))?.ClientId);
-        Assert.Single(await box.ListBansAsync());
+        Assert.NotNull(ban);
+        Assert.Equal(ban, await instanceB.GetBanAsync("client", Token));
+        Assert.Equal([ban], await instanceB.ListBansAsync(Token));
+    }
+
+    [Fact]
+    public async Task UnbanOnOneInstance_LiftsTheBanOnBoth_AndForgetsViolations()
+    {
+        var server = redis.Server ?? throw new InvalidOperationException();
+        redis.Require();
+        var prefix = RedisFixture.UniquePrefix();
+        using var connectionA = await ConnectionMultiplexer.ConnectAsync(server.Endpoint);
+        using var connectionB = await ConnectionMultiplexer.ConnectAsync(server.Endpoint);
+        using var instanceA = Box(connectionA, prefix, Rules());
+        using var instanceB = Box(connectionB, prefix, Rules());
+        await instanceB.BanAsync("client", TimeSpan.FromHours(1), "operator", Token);
+        await instanceB.RecordViolationAsync("client", Token);
+        await instanceB.RecordViolationAsync("client", Token);
+
+        Assert.True(await instanceA.UnbanAsync("client", Token));
+
+        Assert.Null(await instanceA.GetBanAsync("client", Token));
+        Assert.Null(await instanceB.GetBanAsync("client", Token));
+        Assert.Empty(await instanceB.ListBansAsync(Token));
+        Assert.False(await instanceB.UnbanAsync("client", Token)); // not banned any more
+        Assert.Null(await instanceB.RecordViolationAsync("client", Token)); // the two earlier violations are forgotten
+    }
+
+    [Fact]
+    public async Task Escalation_DoublesEachBan_UpToTheLongest_AndIsForgottenAfterAClean()
+    {
+        using var box = Box(redis.Require(), RedisFixture.UniquePrefix(), Rules(escalate: true));
+        var lengths = new List<TimeSpan>();
+        for (var strike = 1; strike <= 4; strike++)
+        {
+            var ban = await BanByViolations(box, "client");
+            Assert.Equal(strike, ban.Strike);
+            lengths.Add(ban.ExpiresAt - ban.BannedAt);
+            _time.Advance(ban.ExpiresAt - _time.GetUtcNow());
+        }
+
+        Assert.Equal([TimeSpan.FromMinutes(10), TimeSpan.FromMinutes(20), TimeSpan.FromMinutes(30), TimeSpan.FromMinutes(30)], lengths);
+
+        // Clean for longer than the longest ban: strikes start over.
+        _time.Advance(TimeSpan.FromMinutes(30) + TimeSpan.FromSeconds(1));
+        var fresh = await BanByViolations(box, "client");
+        Assert.Equal(1, fresh.Strike);
+        Assert.Equal(TimeSpan.FromMinutes(10), fresh.ExpiresAt - fresh.BannedAt);
+    }
+
+    [Fact]
+    public async Task Listing_ShowsBansInForce_SoonestEndFirst()
+    {
+        using var box = Box(redis.Require(), RedisFixture.UniquePrefix(), Rules());
+        var a = await box.BanAsync("a", TimeSpan.FromMinutes(30), "operator", Token);
+        var b = await box.BanAsync("b", TimeSpan.FromMinutes(5), "operator", Token);
+        var c = await BanByViolations(box, "c");
+
+        Assert.Equal([b, c, a], await box.ListBansAsync(Token));
+
+        _time.Advance(TimeSpan.FromMinutes(6));
+        Assert.Equal([c, a], await box.ListBansAsync(Token));
+    }
+
+    [Fact]
+    public async Task SameSequence_DecidesLikeTheInMemoryBox()
+    {
+        using var remote = Box(redis.Require(), RedisFixture.UniquePrefix(), Rules(escalate: true));
+        using var memory = new InMemoryPenaltyBox(Rules(escalate: true), _time);
+        var random = new Random(20260101);
+        string[] clients = ["a", "b", "c"];
+
+        for (var step = 0; step < 400; step++)
+        {
+            _time.Advance(TimeSpan.FromSeconds(random.Next(0, 90)));
+            var client = clients[random.Next(clients.Length)];
+            switch (random.Next(10))
+            {
+                case < 7:
+                    Assert.Equal(await memory.RecordViolationAsync(client, Token), await remote.RecordViolationAsync(client, Token));
+                    break;
+                case 7:
+                    var duration = TimeSpan.FromSeconds(random.Next(1, 900));
+                    Assert.Equal(await memory.BanAsync(client, duration, "operator", Token), await remote.BanAsync(client, duration, "operator", Token));
+                    break;
+                case 8:
+                    Assert.Equal(await memory.UnbanAsync(client, Token), await remote.UnbanAsync(client, Token));
+                    break;
+                default:
+                    Assert.Equal(Ordered(await memory.ListBansAsync(Token)), Ordered(await remote.ListBansAsync(Token)));
+                    break;
+            }
+
+            Assert.Equal(await memory.GetBanAsync(client, Token), await remote.GetBanAsync(client, Token));
+        }
+    }
+
+    [Fact]
+    public async Task RedisUnreachable_BansInMemory_WithoutThrowing()
+    {
+        var options = new RedisStoreOptions { Configuration = $"127.0.0.1:{RedisServer.FreePort()}", UseApplicationClock = true };
+        using var connection = FloodgateRedisBuilderExtensions.Connect(options);
+        using var box = new RedisPenaltyBox(connection, options, Rules(), timeProvider: _time);
+
+        Assert.Null(await box.GetBanAsync("client", Token));
+        Assert.True(box.IsDegraded);
+        var ban = await BanByViolations(box, "client");
+
+        Assert.Equal(ban, await box.GetBanAsync("client", Token));
+        Assert.Equal([ban], await box.ListBansAsync(Token));
+        Assert.True(await box.UnbanAsync("client", Token));
+        Assert.Null(await box.GetBanAsync("client", Token));
+    }
+
+    [Fact]
+    public void AddRedis_ReplacesThePenaltyBox_AndKeepsTheInMemoryOne()
+    {
+        var server = redis.Server ?? throw new InvalidOperationException();
+        redis.Require();
+        var services = new ServiceCollection();
+        services.AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Floodgate:Redis:Configuration"] = server.Endpoint,
+            ["Floodgate:Redis:KeyPrefix"] = RedisFixture.UniquePrefix(),
+            ["Floodgate:Penalty:Violations"] = "7",
+        }).Build());
+        services.AddLogging();
+        services.AddFloodgate().AddRedis();
+        using var provider = services.BuildServiceProvider();
+
+        Assert.IsType<RedisPenaltyBox>(provider.GetRequiredService<IPenaltyBox>());
+        Assert.NotNull(provider.GetRequiredService<InMemoryPenaltyBox>());
+        Assert.Same(provider.GetRequiredService<RedisPenaltyBox>(), provider.GetRequiredService<IPenaltyBox>());
+    }
+
+    private RedisPenaltyBox Box(IConnectionMultiplexer connection, string prefix, PenaltyOptions rules) =>
+        new(connection, new RedisStoreOptions { KeyPrefix = prefix, UseApplicationClock = true, Timeout = TimeSpan.FromSeconds(5) }, rules, timeProvider: _time);
+
+    private static BanRecord[] Ordered(IReadOnlyList<BanRecord> bans) =>
+        [.. bans.OrderBy(b => b.ExpiresAt).ThenBy(b => b.ClientId, StringComparer.Ordinal)];
+
+    private static async Task<BanRecord> BanByViolations(RedisPenaltyBox box, string client)
+    {
+        BanRecord? ban = null;
+        for (var i = 0; i < 3 && ban is null; i++)
+        {
+            ban = await box.RecordViolationAsync(client, Token);
+        }
+
+        return ban ?? throw new InvalidOperationException($"3 violations did not ban {client}.");
     }
 }

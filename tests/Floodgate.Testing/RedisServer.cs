@@ -13,14 +13,20 @@ public sealed class RedisServer : IDisposable
 {
     private readonly string _directory;
     private readonly string[] _extraArguments;
+    private readonly string? _configurationFile;
     private Process? _process;
 
-    private RedisServer(string executable, int port, string[] extraArguments)
+    private RedisServer(string executable, int port, string[] extraArguments, Func<int, string>? configuration)
     {
         Executable = executable;
         Port = port;
         _extraArguments = extraArguments;
         _directory = Directory.CreateTempSubdirectory("floodgate-redis-").FullName;
+        if (configuration is not null)
+        {
+            _configurationFile = Path.Combine(_directory, "redis.conf");
+            File.WriteAllText(_configurationFile, configuration(port));
+        }
     }
 
     public string Executable { get; }
@@ -35,7 +41,14 @@ public sealed class RedisServer : IDisposable
     public static RedisServer? TryStart(out string reason, params string[] extraArguments) =>
         TryStart("redis-server", out reason, extraArguments);
 
-    public static RedisServer? TryStart(string program, out string reason, params string[] extraArguments)
+    public static RedisServer? TryStart(string program, out string reason, params string[] extraArguments) =>
+        TryStartWithConfigurationFile(program, null, out reason, extraArguments);
+
+    /// <summary>
+    /// Starts <paramref name="program"/> with a configuration file, written in the server's directory from its port
+    /// (<c>redis-sentinel</c> needs one: it records what it learns there). Arguments still override the file.
+    /// </summary>
+    public static RedisServer? TryStartWithConfigurationFile(string program, Func<int, string>? configuration, out string reason, params string[] extraArguments)
     {
         var executable = RequiredService.FindOnPath(program);
         if (executable is null)
@@ -44,8 +57,17 @@ public sealed class RedisServer : IDisposable
             return null;
         }
 
-        var server = new RedisServer(executable, FreePort(), extraArguments);
-        server.Start();
+        var server = new RedisServer(executable, FreePort(), extraArguments, configuration);
+        try
+        {
+            server.Start();
+        }
+        catch
+        {
+            server.Dispose();
+            throw;
+        }
+
         reason = string.Empty;
         return server;
     }
@@ -64,6 +86,11 @@ public sealed class RedisServer : IDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        if (_configurationFile is not null)
+        {
+            start.ArgumentList.Add(_configurationFile); // the file comes first, options after it
+        }
+
         foreach (var argument in new[] { "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "no", "--dir", _directory })
         {
             start.ArgumentList.Add(argument);
@@ -91,6 +118,9 @@ public sealed class RedisServer : IDisposable
             process.WaitForExit(5000);
         }
     }
+
+    /// <summary>Sends one command and returns the parsed reply (see <see cref="RedisWire"/>).</summary>
+    public object? Call(params string[] arguments) => RedisWire.Call(Port, arguments);
 
     /// <summary>Sends one command in the inline protocol and returns the first reply line.</summary>
     public string Command(string command)

@@ -1,0 +1,48 @@
+using Floodgate.Testing;
+using StackExchange.Redis;
+
+namespace Floodgate.Redis.Tests;
+
+/// <summary>One three-master Redis Cluster for the tests of <see cref="ClusterTestGroup"/>, connected through Floodgate's own Connect.</summary>
+public sealed class ClusterFixture : IDisposable
+{
+    private readonly string _reason = string.Empty;
+
+    public ClusterFixture()
+    {
+        try
+        {
+            Cluster = RedisCluster.TryStart(out _reason);
+            if (Cluster is not null)
+            {
+                Connection = FloodgateRedisBuilderExtensions.Connect(new RedisStoreOptions { Configuration = Cluster.Configuration, Timeout = TimeSpan.FromSeconds(5) });
+            }
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
+    }
+
+    public RedisCluster? Cluster { get; }
+
+    public IConnectionMultiplexer? Connection { get; }
+
+    /// <summary>The connection, or a skip (a failure under FLOODGATE_REQUIRE_SERVICES=1) with the reason.</summary>
+    public IConnectionMultiplexer Require()
+    {
+        if (Connection is null)
+        {
+            RequiredService.Unavailable(_reason);
+        }
+
+        return Connection!;
+    }
+
+    public void Dispose()
+    {
+        Connection?.Dispose();
+        Cluster?.Dispose();
+    }
+}

@@ -1,0 +1,42 @@
+using Floodgate.Storage;
+using Floodgate.Testing;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Floodgate.Redis.Tests;
+
+/// <summary>On a three-master Redis Cluster, the Redis store meets the same contract as everywhere, for every algorithm.</summary>
+public abstract class ClusterStoreContract(ClusterFixture cluster) : RateLimitStoreContract
+{
+    protected override IRateLimitStore CreateStore(FakeTimeProvider time) =>
+        new RedisRateLimitStore(cluster.Require(), new RedisStoreOptions { KeyPrefix = RedisFixture.UniquePrefix(), UseApplicationClock = true, Timeout = TimeSpan.FromSeconds(5) }, time);
+}
+
+[Collection(ClusterTestGroup.Name)]
+public sealed class ClusterSlidingWindowCounterContract(ClusterFixture cluster) : ClusterStoreContract(cluster)
+{
+    protected override RateLimitAlgorithm Algorithm => RateLimitAlgorithm.SlidingWindowCounter;
+}
+
+[Collection(ClusterTestGroup.Name)]
+public sealed class ClusterSlidingWindowLogContract(ClusterFixture cluster) : ClusterStoreContract(cluster)
+{
+    protected override RateLimitAlgorithm Algorithm => RateLimitAlgorithm.SlidingWindowLog;
+}
+
+[Collection(ClusterTestGroup.Name)]
+public sealed class ClusterTokenBucketContract(ClusterFixture cluster) : ClusterStoreContract(cluster)
+{
+    protected override RateLimitAlgorithm Algorithm => RateLimitAlgorithm.TokenBucket;
+}
+
+[Collection(ClusterTestGroup.Name)]
+public sealed class ClusterFixedWindowContract(ClusterFixture cluster) : ClusterStoreContract(cluster)
+{
+    protected override RateLimitAlgorithm Algorithm => RateLimitAlgorithm.FixedWindow;
+}
+
+[Collection(ClusterTestGroup.Name)]
+public sealed class ClusterGcraContract(ClusterFixture cluster) : ClusterStoreContract(cluster)
+{
+    protected override RateLimitAlgorithm Algorithm => RateLimitAlgorithm.Gcra;
+}
