@@ -158,21 +158,9 @@ internal static class Program
         using var multiplexer = Connect(options);
         using var store = new RedisRateLimitStore(multiplexer, options);
         var limit = Scenario.AdmitLimit;
-        var windowMicroseconds = limit.Window.Ticks / 10;
-        string[] arguments =
-        [
-            "1",
-            store.StateKey("bench:__rand_int__", limit),
-            "0", // now: read Redis TIME
-            "1", // consume
-            ((int)limit.Algorithm).ToString(CultureInfo.InvariantCulture),
-            limit.Count.ToString(CultureInfo.InvariantCulture),
-            windowMicroseconds.ToString(CultureInfo.InvariantCulture),
-            limit.Capacity.ToString(CultureInfo.InvariantCulture),
-            ((windowMicroseconds + limit.Count - 1) / limit.Count).ToString(CultureInfo.InvariantCulture),
-            ((double)limit.Count / windowMicroseconds).ToString("R", CultureInfo.InvariantCulture),
-            "1", // cost
-        ];
+        // The store's own ARGV (now = 0: read Redis TIME; consume), so the ceiling runs exactly what the store sends.
+        var key = store.StateKey("bench:__rand_int__", limit);
+        string[] arguments = ["1", key, .. store.Arguments([new RateLimitRequest("bench", limit, 1)], consume: true).Select(v => v.ToString())];
         Console.WriteLine(string.Join(' ', arguments));
         return 0;
     }

@@ -217,12 +217,7 @@ internal static class Scenario
     {
         // What the store sends for one admission (see --evalsha-args), built once.
         RedisKey[] keys = [store.StateKey(state.Key, AdmitLimit)];
-        var window = AdmitLimit.Window.Ticks / 10;
-        RedisValue[] arguments =
-        [
-            0, 1, (int)AdmitLimit.Algorithm, AdmitLimit.Count, window, AdmitLimit.Capacity, (window + AdmitLimit.Count - 1) / AdmitLimit.Count,
-            ((double)AdmitLimit.Count / window).ToString("R", CultureInfo.InvariantCulture), 1,
-        ];
+        var arguments = store.Arguments([new RateLimitRequest(state.Key, AdmitLimit, 1)], consume: true);
         var sha = ScriptFile.Sha1;
         while (Volatile.Read(ref phase.Value) != Stopping)
         {

@@ -261,7 +261,8 @@ public sealed class RedisRateLimitStore : IRateLimitStore, IDisposable
         return (RedisResult[])result!;
     }
 
-    private RedisValue[] Arguments(ReadOnlySpan<RateLimitRequest> requests, bool consume)
+    /// <summary>ARGV of the batch script for <paramref name="requests"/> (layout at the top of Scripts/batch.lua).</summary>
+    internal RedisValue[] Arguments(ReadOnlySpan<RateLimitRequest> requests, bool consume)
     {
         var arguments = new RedisValue[2 + (requests.Length * 6)];
         arguments[0] = _options.UseApplicationClock ? RateLimitAlgorithms.Now(_timeProvider) : 0;
