@@ -7,6 +7,7 @@ using Floodgate.Server.Admin;
 using Floodgate.Server.Dashboard;
 using Floodgate.Server.Decisions;
 using Floodgate.Server.Demo;
+using Floodgate.Server.Live;
 using Floodgate.Server.Policies;
 using Floodgate.Server.Stats;
 using Floodgate.Server.Status;
@@ -38,6 +39,17 @@ builder.Services.AddSingleton<IPolicyStore>(sp => useRedis
 builder.Services.AddSingleton<PolicyRuleSource>();
 builder.Services.AddSingleton<IRateLimitRuleSource>(sp => sp.GetRequiredService<PolicyRuleSource>());
 builder.Services.AddSingleton<TrafficStats>();
+builder.Services.AddOptions<LiveOptions>().BindConfiguration(LiveOptions.SectionName).ValidateOnStart();
+builder.Services.AddSingleton<IValidateOptions<LiveOptions>, LiveOptionsValidator>();
+if (useRedis)
+{
+    builder.Services.AddSingleton(sp => new LiveRelay(sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<IOptions<RedisStoreOptions>>().Value.KeyPrefix));
+}
+
+builder.Services.AddSingleton<LiveHub>();
+builder.Services.AddHostedService(sp => sp.GetRequiredService<LiveHub>());
+builder.Services.AddSingleton<LiveStats>();
+builder.Services.AddHostedService(sp => sp.GetRequiredService<LiveStats>());
 
 var app = builder.Build();
 await app.Services.GetRequiredService<PolicyRuleSource>().ReloadAsync();
@@ -52,6 +64,7 @@ var version = typeof(RateLimit).Assembly.GetCustomAttribute<AssemblyInformationa
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(15) });
 app.UseMiddleware<TrafficStatsMiddleware>();
 app.UseFloodgate();
 
@@ -72,6 +85,8 @@ app.MapGet("/", () => Results.Ok(new
         ["data"] = "/api/data",
         ["admin"] = "/admin/configs",
         ["check"] = "/v1/check",
+        ["events"] = "/events",
+        ["websocket"] = "/ws/global",
     },
 })).WithTags("Service").WithSummary("Service information");
 
@@ -93,6 +108,7 @@ app.MapDemo();
 app.MapStatus();
 app.MapAdminApi(adminAuthorization);
 app.MapDecisionApi(decisionAuthorization);
+app.MapLive(adminAuthorization);
 app.MapOpenApi();
 app.MapScalarApiReference("/docs");
 app.MapMetrics("/metrics");

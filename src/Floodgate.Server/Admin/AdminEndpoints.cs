@@ -1,5 +1,6 @@
 using Floodgate.AspNetCore;
 using Floodgate.Penalties;
+using Floodgate.Server.Live;
 using Floodgate.Server.Policies;
 using Floodgate.Server.Stats;
 using Microsoft.Extensions.Options;
@@ -24,7 +25,7 @@ internal static class AdminEndpoints
             .ProducesProblem(StatusCodes.Status409Conflict);
         admin.MapPut("/configs/{id}", ReplaceAsync)
             .WithSummary("Create or replace a policy; applies to the next request").Produces<PolicyDocument>().ProducesValidationProblem();
-        admin.MapDelete("/configs/{id}", async (string id, IPolicyStore store, PolicyRuleSource rules, CancellationToken ct) =>
+        admin.MapDelete("/configs/{id}", async (string id, IPolicyStore store, PolicyRuleSource rules, LiveHub live, CancellationToken ct) =>
             {
                 if (!await store.DeleteAsync(id, ct))
                 {
@@ -32,6 +33,7 @@ internal static class AdminEndpoints
                 }
 
                 await rules.ReloadAsync();
+                live.Publish(new ConfigChangedEvent(live.Now, "deleted", id, null));
                 return Results.NoContent();
             })
             .WithSummary("Delete a policy").ProducesProblem(StatusCodes.Status404NotFound);
@@ -62,7 +64,7 @@ internal static class AdminEndpoints
     private static async Task<IResult> UnbanAsync(string clientId, IPenaltyBox bans, CancellationToken ct) =>
         await bans.UnbanAsync(clientId, ct) ? Results.Ok(new { client = clientId, unbanned = true }) : NotFound(clientId, "ban");
 
-    private static async Task<IResult> CreateAsync(HttpContext context, IPolicyStore store, PolicyRuleSource rules, IOptions<FloodgateOptions> options, TimeProvider time)
+    private static async Task<IResult> CreateAsync(HttpContext context, IPolicyStore store, PolicyRuleSource rules, IOptions<FloodgateOptions> options, TimeProvider time, LiveHub live)
     {
         var body = await Json.ReadAsync(context, ServerJsonContext.Default.PolicyDocument);
         if (body.Error is { } error)
@@ -84,10 +86,11 @@ internal static class AdminEndpoints
 
         await store.SaveAsync(policy, context.RequestAborted);
         await rules.ReloadAsync();
+        live.Publish(new ConfigChangedEvent(live.Now, "created", policy.Id!, policy));
         return Results.Created($"/admin/configs/{policy.Id}", policy);
     }
 
-    private static async Task<IResult> ReplaceAsync(string id, HttpContext context, IPolicyStore store, PolicyRuleSource rules, IOptions<FloodgateOptions> options, TimeProvider time)
+    private static async Task<IResult> ReplaceAsync(string id, HttpContext context, IPolicyStore store, PolicyRuleSource rules, IOptions<FloodgateOptions> options, TimeProvider time, LiveHub live)
     {
         var body = await Json.ReadAsync(context, ServerJsonContext.Default.PolicyDocument);
         if (body.Error is { } error)
@@ -107,8 +110,10 @@ internal static class AdminEndpoints
             return Results.ValidationProblem(errors);
         }
 
+        var existed = (await store.ListAsync(context.RequestAborted)).Any(p => p.Id == id);
         await store.SaveAsync(policy, context.RequestAborted);
         await rules.ReloadAsync();
+        live.Publish(new ConfigChangedEvent(live.Now, existed ? "updated" : "created", id, policy));
         return Results.Ok(policy);
     }
 

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Floodgate.AspNetCore;
+using Floodgate.Server.Live;
 
 namespace Floodgate.Server.Stats;
 
@@ -70,8 +71,8 @@ internal sealed class TrafficStats
 /// <summary>One row of traffic: an endpoint or a client, with its allowed and denied counts.</summary>
 public sealed record TrafficRow(string Name, long Allowed, long Denied);
 
-/// <summary>Records every limited request's outcome after Floodgate decided it. Runs outside Floodgate, so it sees denials too.</summary>
-internal sealed class TrafficStatsMiddleware(RequestDelegate next, TrafficStats stats)
+/// <summary>Records every limited request's outcome, in the totals and the live streams, after Floodgate decided it. Runs outside Floodgate, so it sees denials too.</summary>
+internal sealed class TrafficStatsMiddleware(RequestDelegate next, TrafficStats stats, LiveStats live)
 {
     public async Task InvokeAsync(HttpContext context)
     {
@@ -79,7 +80,9 @@ internal sealed class TrafficStatsMiddleware(RequestDelegate next, TrafficStats 
         if (context.Features.Get<IRateLimitFeature>() is { } feature)
         {
             var endpoint = context.Request.Method + " " + ((context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? context.Request.Path.Value);
-            stats.Record(endpoint, feature.Client.Id, context.Response.StatusCode is not (429 or 420 or 503));
+            var status = context.Response.StatusCode;
+            stats.Record(endpoint, feature.Client.Id, status is not (429 or 420 or 503));
+            live.Record(endpoint, feature.Client.Id, feature.Policy, feature.Decision, status);
         }
     }
 }

@@ -6,6 +6,12 @@ namespace Floodgate.Penalties;
 /// </summary>
 public interface IPenaltyBox
 {
+    /// <summary>Raised when this box bans a client (by violations or by an operator). Handlers run on the banning request's thread: keep them short.</summary>
+    event Action<BanRecord>? Banned;
+
+    /// <summary>Raised when this box lifts a ban through <see cref="UnbanAsync"/>.</summary>
+    event Action<string>? Unbanned;
+
     /// <summary>The ban in force on <paramref name="clientId"/>, or <see langword="null"/>.</summary>
     ValueTask<BanRecord?> GetBanAsync(string clientId, CancellationToken cancellationToken = default);
 

@@ -1,0 +1,155 @@
+using System.Net.WebSockets;
+using System.Text;
+using Floodgate.Server.Admin;
+
+namespace Floodgate.Server.Live;
+
+/// <summary>The live streams: WebSocket <c>/ws/…</c>, Server-Sent Events <c>/events/…</c>, and the last five minutes of stats.</summary>
+internal static class LiveEndpoints
+{
+    // A comment line on an idle SSE stream keeps proxies from closing it.
+    private static readonly TimeSpan KeepAlive = TimeSpan.FromSeconds(15);
+    private static readonly byte[] KeepAliveLine = ": keep-alive\n\n"u8.ToArray();
+    private static readonly byte[] EventEnd = "\n\n"u8.ToArray();
+
+    public static void MapLive(this WebApplication app, KeyAuthorization authorization)
+    {
+        var ws = app.MapGroup("/ws").RequireKey(authorization, "admin").WithTags("Live")
+            .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status400BadRequest);
+        ws.MapGet("/global", (HttpContext context, LiveHub hub) => WebSocketAsync(context, hub, null))
+            .WithSummary("Every event, over a WebSocket (one JSON event per text message)");
+        ws.MapGet("/{clientId}", (string clientId, HttpContext context, LiveHub hub) => WebSocketAsync(context, hub, clientId))
+            .WithSummary("One client's events, plus stats and config changes, over a WebSocket");
+
+        var sse = app.MapGroup("/events").RequireKey(authorization, "admin").WithTags("Live")
+            .ProducesProblem(StatusCodes.Status401Unauthorized);
+        sse.MapGet("", (HttpContext context, LiveHub hub) => ServerSentEventsAsync(context, hub, null))
+            .WithSummary("Every event, as Server-Sent Events");
+        sse.MapGet("/{clientId}", (string clientId, HttpContext context, LiveHub hub) => ServerSentEventsAsync(context, hub, clientId))
+            .WithSummary("One client's events, plus stats and config changes, as Server-Sent Events");
+
+        app.MapGet("/admin/live/history", (LiveHub hub) => Results.Bytes(hub.History(), "application/json"))
+            .RequireKey(authorization, "admin").WithTags("Live").ProducesProblem(StatusCodes.Status401Unauthorized)
+            .WithSummary("The stats events of the last five minutes, oldest first");
+    }
+
+    private static async Task<IResult> WebSocketAsync(HttpContext context, LiveHub hub, string? client)
+    {
+        if (!context.WebSockets.IsWebSocketRequest)
+        {
+            return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Not a WebSocket request",
+                detail: "Open this address with a WebSocket (Upgrade: websocket), or use /events for Server-Sent Events.");
+        }
+
+        using var subscription = hub.Subscribe(client);
+        if (subscription is null)
+        {
+            return TooMany();
+        }
+
+        using var socket = await context.WebSockets.AcceptWebSocketAsync();
+        using var closed = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        var receiving = ReceiveUntilClosedAsync(socket, closed);
+        try
+        {
+            while (!closed.IsCancellationRequested)
+            {
+                if (await subscription.NextAsync(KeepAlive, closed.Token) is { } message)
+                {
+                    await socket.SendAsync(message.Json, WebSocketMessageType.Text, endOfMessage: true, closed.Token);
+                }
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or WebSocketException)
+        {
+            // The listener went away.
+        }
+
+        await closed.CancelAsync();
+        await receiving;
+        if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+        {
+            try
+            {
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+                await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "bye", timeout.Token);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or WebSocketException)
+            {
+            }
+        }
+
+        return Results.Empty;
+    }
+
+    /// <summary>Reads (and ignores) what the listener sends, until it closes; then ends the stream.</summary>
+    private static async Task ReceiveUntilClosedAsync(WebSocket socket, CancellationTokenSource closed)
+    {
+        var buffer = new byte[256];
+        try
+        {
+            while (socket.State == WebSocketState.Open)
+            {
+                var received = await socket.ReceiveAsync(buffer, closed.Token);
+                if (received.MessageType == WebSocketMessageType.Close)
+                {
+                    break;
+                }
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or WebSocketException)
+        {
+        }
+
+        await closed.CancelAsync();
+    }
+
+    private static async Task<IResult> ServerSentEventsAsync(HttpContext context, LiveHub hub, string? client)
+    {
+        using var subscription = hub.Subscribe(client);
+        if (subscription is null)
+        {
+            return TooMany();
+        }
+
+        var response = context.Response;
+        response.ContentType = "text/event-stream";
+        response.Headers.CacheControl = "no-cache";
+        response.Headers["X-Accel-Buffering"] = "no";
+        var ct = context.RequestAborted;
+        long id = 0;
+        try
+        {
+            await response.Body.FlushAsync(ct);
+            while (!ct.IsCancellationRequested)
+            {
+                var message = await subscription.NextAsync(KeepAlive, ct);
+                if (message is null)
+                {
+                    await response.Body.WriteAsync(KeepAliveLine, ct);
+                }
+                else
+                {
+                    var head = Encoding.UTF8.GetBytes($"id: {++id}\nevent: {message.Type}\ndata: ");
+                    await response.Body.WriteAsync(head, ct);
+                    await response.Body.WriteAsync(message.Json, ct);
+                    await response.Body.WriteAsync(EventEnd, ct);
+                }
+
+                await response.Body.FlushAsync(ct);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The listener went away.
+        }
+        catch (IOException)
+        {
+        }
+
+        return Results.Empty;
+    }
+
+    private static IResult TooMany() => Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Too many listeners",
+        detail: "This instance has as many live streams as Floodgate:Live:MaxConnections allows.");
+}

@@ -1,0 +1,294 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Floodgate.Server.Live;
+
+/// <summary>
+/// Counts every limited request into the current second and, at each second's end, turns the count into a
+/// <c>stats</c> event: this instance's count alone, or, with Redis, the sum of what every instance published for that
+/// second. Also decides which requests become <c>allowed</c> and <c>denied</c> events (the per-second budgets).
+/// </summary>
+internal sealed class LiveStats : BackgroundService
+{
+    private const int MaxClientsPerSecond = 10_000;
+    private const int TopClients = 10;
+    private const int PartClients = 50;
+
+    // Parts from other instances arrive a little after the second ends; the sum waits this long for them.
+    private static readonly TimeSpan GatherDelay = TimeSpan.FromMilliseconds(300);
+
+    // A request that read the current second just before it ended still counts into it: the count is taken this
+    // long after the switch.
+    private static readonly TimeSpan SettleDelay = TimeSpan.FromMilliseconds(20);
+
+    private readonly LiveHub _hub;
+    private readonly LiveOptions _options;
+    private readonly TimeProvider _timeProvider;
+    private readonly bool _gather;
+    private readonly Lock _partsGate = new();
+    private readonly Dictionary<long, List<StatsPart>> _parts = [];
+    private Second _current = new();
+    private long _budgetSecond;
+    private int _allowedEvents;
+    private int _deniedEvents;
+
+    public LiveStats(LiveHub hub, Microsoft.Extensions.Options.IOptions<LiveOptions> options, TimeProvider timeProvider, LiveRelay? relay = null)
+    {
+        _hub = hub;
+        _options = options.Value;
+        _timeProvider = timeProvider;
+        _gather = relay is not null;
+        _hub.StatsPartReceived += OnPartReceived;
+    }
+
+    /// <summary>Counts one limited request and, within the budgets (or when its client is watched), makes it an event.</summary>
+    public void Record(string endpoint, string client, string policy, RateLimitDecision decision, int status)
+    {
+        var allowed = decision.IsAllowed && status is not (429 or 420 or 503);
+        Volatile.Read(ref _current).Add(endpoint, client, allowed);
+        if (!_hub.HasAudience)
+        {
+            return;
+        }
+
+        var now = _timeProvider.GetUtcNow();
+        if (_hub.IsWatched(client) || WithinBudget(now, allowed))
+        {
+            _hub.Publish(new DecisionEvent(now, client, endpoint, policy, decision, status));
+        }
+    }
+
+    private bool WithinBudget(DateTimeOffset now, bool allowed)
+    {
+        var second = now.ToUnixTimeSeconds();
+        var current = Volatile.Read(ref _budgetSecond);
+        if (second != current && Interlocked.CompareExchange(ref _budgetSecond, second, current) == current)
+        {
+            Volatile.Write(ref _allowedEvents, 0);
+            Volatile.Write(ref _deniedEvents, 0);
+        }
+
+        return allowed
+            ? Interlocked.Increment(ref _allowedEvents) <= _options.AllowedEventsPerSecond
+            : Interlocked.Increment(ref _deniedEvents) <= _options.DeniedEventsPerSecond;
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                var now = _timeProvider.GetUtcNow();
+                var end = DateTimeOffset.FromUnixTimeSeconds(now.ToUnixTimeSeconds() + 1);
+                await Task.Delay(end - now, _timeProvider, stoppingToken).ConfigureAwait(false);
+                var ended = Interlocked.Exchange(ref _current, new Second());
+                await Task.Delay(SettleDelay, _timeProvider, stoppingToken).ConfigureAwait(false);
+                var part = ended.ToPart(_hub.Instance, end.ToUnixTimeSeconds() - 1);
+                if (_gather)
+                {
+                    Keep(part);
+                    _hub.PublishStatsPart(JsonSerializer.SerializeToUtf8Bytes(part, LiveJsonContext.Default.StatsPart));
+                    _ = EmitAfterAsync(part.Second, stoppingToken);
+                }
+                else
+                {
+                    _hub.Publish(Sum(part.Second, [part]));
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task EmitAfterAsync(long second, CancellationToken stoppingToken)
+    {
+        try
+        {
+            await Task.Delay(GatherDelay, _timeProvider, stoppingToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+
+        List<StatsPart> parts;
+        lock (_partsGate)
+        {
+            parts = _parts.Remove(second, out var found) ? found : [];
+            foreach (var old in _parts.Keys.Where(s => s < second - 5).ToList())
+            {
+                _parts.Remove(old);
+            }
+        }
+
+        _hub.Publish(Sum(second, parts));
+    }
+
+    private void OnPartReceived(byte[] json)
+    {
+        try
+        {
+            if (JsonSerializer.Deserialize(json, LiveJsonContext.Default.StatsPart) is { Instance: not null } part && part.Instance != _hub.Instance)
+            {
+                Keep(part);
+            }
+        }
+        catch (JsonException)
+        {
+            // Not a part this version understands: ignored.
+        }
+    }
+
+    private void Keep(StatsPart part)
+    {
+        lock (_partsGate)
+        {
+            if (!_parts.TryGetValue(part.Second, out var list))
+            {
+                _parts[part.Second] = list = [];
+            }
+
+            list.RemoveAll(p => p.Instance == part.Instance);
+            list.Add(part);
+        }
+    }
+
+    private StatsEvent Sum(long second, List<StatsPart> parts) => new(
+        _timeProvider.GetUtcNow(),
+        second,
+        parts.Sum(p => p.Allowed),
+        parts.Sum(p => p.Denied),
+        Merge(parts.SelectMany(p => p.Endpoints ?? []), int.MaxValue),
+        Merge(parts.SelectMany(p => p.Clients ?? []), TopClients),
+        parts.Count,
+        _hub.Listeners,
+        _hub.Dropped);
+
+    private static List<StatsRow> Merge(IEnumerable<StatsRow> rows, int count) =>
+        rows.GroupBy(r => r.Name, StringComparer.Ordinal)
+            .Select(g => new StatsRow(g.Key, g.Sum(r => r.Allowed), g.Sum(r => r.Denied)))
+            .OrderByDescending(r => r.Allowed + r.Denied)
+            .ThenBy(r => r.Name, StringComparer.Ordinal)
+            .Take(count)
+            .ToList();
+
+    /// <summary>The counts of one second on this instance.</summary>
+    private sealed class Second
+    {
+        private readonly ConcurrentDictionary<string, Counter> _endpoints = new(StringComparer.Ordinal);
+        private readonly ConcurrentDictionary<string, Counter> _clients = new(StringComparer.Ordinal);
+        private long _allowed;
+        private long _denied;
+        private int _clientCount;
+
+        public void Add(string endpoint, string client, bool allowed)
+        {
+            Interlocked.Increment(ref allowed ? ref _allowed : ref _denied);
+            _endpoints.GetOrAdd(endpoint, static _ => new Counter()).Add(allowed);
+            if (!_clients.TryGetValue(client, out var counter))
+            {
+                // Bounded: past the cap, new clients of this second count in the totals only.
+                if (Volatile.Read(ref _clientCount) >= MaxClientsPerSecond)
+                {
+                    return;
+                }
+
+                counter = _clients.GetOrAdd(client, static _ => new Counter());
+                Interlocked.Increment(ref _clientCount);
+            }
+
+            counter.Add(allowed);
+        }
+
+        public StatsPart ToPart(string instance, long second) => new()
+        {
+            Instance = instance,
+            Second = second,
+            Allowed = Interlocked.Read(ref _allowed),
+            Denied = Interlocked.Read(ref _denied),
+            Endpoints = Rows(_endpoints, int.MaxValue),
+            Clients = Rows(_clients, PartClients),
+        };
+
+        private static List<StatsRow> Rows(ConcurrentDictionary<string, Counter> counters, int count) =>
+            counters.Select(kv => new StatsRow(kv.Key, kv.Value.Allowed, kv.Value.Denied))
+                .OrderByDescending(r => r.Allowed + r.Denied)
+                .ThenBy(r => r.Name, StringComparer.Ordinal)
+                .Take(count)
+                .ToList();
+    }
+
+    private sealed class Counter
+    {
+        private long _allowed;
+        private long _denied;
+
+        public long Allowed => Interlocked.Read(ref _allowed);
+
+        public long Denied => Interlocked.Read(ref _denied);
+
+        public void Add(bool allowed) => Interlocked.Increment(ref allowed ? ref _allowed : ref _denied);
+    }
+}
+
+/// <summary>One instance's count of one second, as published to the others.</summary>
+internal sealed record StatsPart
+{
+    public string? Instance { get; init; }
+
+    public long Second { get; init; }
+
+    public long Allowed { get; init; }
+
+    public long Denied { get; init; }
+
+    public List<StatsRow>? Endpoints { get; init; }
+
+    public List<StatsRow>? Clients { get; init; }
+}
+
+/// <summary>An endpoint or a client with its allowed and denied requests in one second.</summary>
+internal sealed record StatsRow(string Name, long Allowed, long Denied);
+
+/// <summary><c>stats</c>: one second of traffic, summed over the instances that reported it.</summary>
+internal sealed class StatsEvent(DateTimeOffset time, long second, long allowed, long denied, List<StatsRow> endpoints, List<StatsRow> topClients, int instances, int listeners, long dropped)
+    : LiveEvent("stats", time)
+{
+    public override bool Relayed => false;
+
+    protected override void WriteFields(Utf8JsonWriter writer)
+    {
+        writer.WriteString("second", DateTimeOffset.FromUnixTimeSeconds(second).UtcDateTime);
+        writer.WriteNumber("allowed", allowed);
+        writer.WriteNumber("denied", denied);
+        WriteRows(writer, "endpoints", endpoints);
+        WriteRows(writer, "top_clients", topClients);
+        writer.WriteNumber("instances", instances);
+        writer.WriteNumber("listeners", listeners);
+        writer.WriteNumber("dropped", dropped);
+    }
+
+    private static void WriteRows(Utf8JsonWriter writer, string name, List<StatsRow> rows)
+    {
+        writer.WriteStartArray(name);
+        foreach (var row in rows)
+        {
+            writer.WriteStartObject();
+            writer.WriteString("name", row.Name);
+            writer.WriteNumber("allowed", row.Allowed);
+            writer.WriteNumber("denied", row.Denied);
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
+    }
+}
+
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
+[JsonSerializable(typeof(StatsPart))]
+internal sealed partial class LiveJsonContext : JsonSerializerContext
+{
+}
