@@ -43,7 +43,7 @@ export class BanList {
       const ends = new Date(ban.expiresAt);
       return h('tr', { dataset: { client: ban.client } },
         h('td', { class: 'name mono', title: ban.reason ? `${ban.client}: ${ban.reason}` : ban.client }, ban.client),
-        h('td', { title: ends.toString() }, formatClock(ends), h('span', { class: 'muted' }, ` (in ${formatDuration((ban.expiresAt - now) / 1000)})`)),
+        h('td', { title: ends.toString() }, formatClock(ends), h('span', { class: 'ends-left' }, `in ${left((ban.expiresAt - now) / 1000)}`)),
         h('td', { class: 'num' }, String(ban.strike)),
         h('td', { class: 'actions' }, h('button', {
           type: 'button',
@@ -76,6 +76,11 @@ export class BanList {
     }
     this.refreshSoon();
   }
+}
+
+/** Time left, in whole minutes once it is more than one. */
+function left(seconds) {
+  return formatDuration(seconds < 60 ? seconds : Math.ceil(seconds / 60) * 60);
 }
 
 function normalise(ban) {

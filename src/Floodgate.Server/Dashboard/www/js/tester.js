@@ -165,14 +165,22 @@ function render(row) {
   const cell = (name, extra = '') => h('td', { class: extra, dataset: { header: name } }, row.headers[name] ?? '–');
   return h('tr', { class: `result-${kind}`, dataset: { status: String(row.status) } },
     h('td', { class: 'num' }, String(row.index)),
-    h('td', { class: 'status' }, h('span', { class: `status-badge status-${kind}` }, row.status ? String(row.status) : 'error'), ' ', h('span', { class: 'muted' }, row.statusText || '')),
+    h('td', { class: 'status', title: row.statusText || undefined }, h('span', { class: `status-badge status-${kind}` }, row.status ? String(row.status) : 'error'),
+      row.status === 0 ? h('span', { class: 'muted' }, ` ${row.statusText}`) : ''),
     cell('X-RateLimit-Limit', 'num'),
     cell('X-RateLimit-Remaining', 'num'),
-    cell('X-RateLimit-Reset', 'num'),
+    resetCell(row.headers['X-RateLimit-Reset']),
     cell('RateLimit-Policy', 'mono'),
     cell('RateLimit', 'mono'),
     cell('Retry-After', 'num'),
     h('td', { class: 'num' }, String(Math.round(row.ms))));
+}
+
+/** X-RateLimit-Reset is Unix seconds: shown as sent, with the local time it names as a tooltip. */
+function resetCell(value) {
+  const seconds = Number(value);
+  const title = value && Number.isFinite(seconds) ? new Date(seconds * 1000).toString() : undefined;
+  return h('td', { class: 'num', title, dataset: { header: 'X-RateLimit-Reset' } }, value ?? '–');
 }
 
 function newClientName() {
