@@ -64,7 +64,8 @@ internal sealed class DashboardPage : IAsyncDisposable
 
     public ILocator Chart => Page.Locator("#chart");
 
-    public static async Task<DashboardPage> OpenAsync(IBrowser browser, ServerProcess server, string address = "/dashboard")
+    /// <summary>Opens <paramref name="address"/>; with <paramref name="adminKey"/>, as a tab that was given the key before.</summary>
+    public static async Task<DashboardPage> OpenAsync(IBrowser browser, ServerProcess server, string address = "/dashboard", string? adminKey = null)
     {
         var context = await browser.NewContextAsync(new BrowserNewContextOptions
         {
@@ -72,6 +73,11 @@ internal sealed class DashboardPage : IAsyncDisposable
             Locale = "en-GB",
             TimezoneId = "UTC",
         });
+        if (adminKey is not null)
+        {
+            await context.AddInitScriptAsync($"sessionStorage.setItem('floodgate.adminKey', {System.Text.Json.JsonSerializer.Serialize(adminKey)});");
+        }
+
         var page = await context.NewPageAsync();
         var dashboard = new DashboardPage(context, page, server);
         page.Console += (_, message) =>

@@ -4,14 +4,12 @@ using static Microsoft.Playwright.Assertions;
 namespace Floodgate.Dashboard.Tests;
 
 /// <summary>The dashboard's states that need a service of their own: an admin key, and a service that goes away.</summary>
-public sealed class DashboardStateTests(DashboardFixture fixture)
+public sealed class DashboardStateTests(DashboardFixture fixture, KeyedServer keyed) : IClassFixture<KeyedServer>
 {
     [Fact]
     public async Task KeyPrompt_AppearsOn401_AndTheRightKeyUnlocksTheApiAndTheStream()
     {
-        var browser = fixture.Browser;
-        await using var server = await ServerProcess.StartAsync(new() { ["Floodgate:Admin:ApiKey"] = "dashboard-admin-key" });
-        await using var dashboard = await DashboardPage.OpenAsync(browser, server);
+        await using var dashboard = await DashboardPage.OpenAsync(fixture.Browser, keyed.Server);
         var page = dashboard.Page;
         var dialog = page.Locator("#key-dialog");
         var sockets = new List<string>();
@@ -32,7 +30,7 @@ public sealed class DashboardStateTests(DashboardFixture fixture)
         await Expect(page.Locator("#key-error")).ToHaveTextAsync("The service refused this key.");
         await Expect(dialog).ToBeVisibleAsync();
 
-        await dialog.GetByLabel("Admin key").FillAsync("dashboard-admin-key");
+        await dialog.GetByLabel("Admin key").FillAsync(KeyedServer.AdminKey);
         await dialog.GetByRole(AriaRole.Button, new() { Name = "Unlock" }).ClickAsync();
         await Expect(dialog).ToBeHiddenAsync();
         await dashboard.WaitForLiveAsync();
@@ -40,10 +38,10 @@ public sealed class DashboardStateTests(DashboardFixture fixture)
         await dashboard.WaitForChartAsync("points", 1);
         var stored = await page.EvaluateAsync<string>("() => sessionStorage.getItem('floodgate.adminKey')");
 
-        Assert.Equal("dashboard-admin-key", stored);
+        Assert.Equal(KeyedServer.AdminKey, stored);
         lock (sockets)
         {
-            Assert.Contains(sockets, url => url.EndsWith("/ws/global?key=dashboard-admin-key", StringComparison.Ordinal));
+            Assert.Contains(sockets, url => url.EndsWith("/ws/global?key=" + KeyedServer.AdminKey, StringComparison.Ordinal));
         }
 
         // Only the browser's own lines for the requests refused before the key was given.
@@ -54,9 +52,8 @@ public sealed class DashboardStateTests(DashboardFixture fixture)
     [Fact]
     public async Task ConnectionLost_ShowsTheReconnectingBanner_UntilTheServiceIsBack()
     {
-        var browser = fixture.Browser;
-        await using var server = await ServerProcess.StartAsync();
-        await using var dashboard = await DashboardPage.OpenAsync(browser, server);
+        var server = keyed.Server;
+        await using var dashboard = await DashboardPage.OpenAsync(fixture.Browser, server, adminKey: KeyedServer.AdminKey);
         await dashboard.WaitForLiveAsync();
         await Expect(dashboard.Banner).ToBeHiddenAsync();
 

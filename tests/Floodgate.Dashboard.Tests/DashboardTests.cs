@@ -115,7 +115,10 @@ public sealed class DashboardTests(DashboardFixture fixture)
         await Expect(page.Locator("#policy-id-error")).ToContainTextAsync("letters, digits");
         await Expect(Field(form, "Limit")).ToHaveAttributeAsync("aria-invalid", "true");
         await Expect(page.Locator("#policy-path-error")).ToBeEmptyAsync();
-        await Expect(page.Locator("#policy-list tbody tr")).ToHaveCountAsync(0);
+        await Expect(page.Locator("#policy-form-error")).ToContainTextAsync("see the fields marked");
+        var policies = await Server.Client.GetFromJsonAsync<JsonElement>("/admin/configs", Token);
+
+        Assert.DoesNotContain(policies.EnumerateArray(), p => p.GetProperty("id").GetString() == "bad policy!");
         Assert.Empty(dashboard.ErrorsExcept(400));
     }
 

@@ -8,7 +8,8 @@ namespace Floodgate.Dashboard.Tests;
 /// <summary>
 /// Pictures of the dashboard at 1366x900 after some traffic: the overview, the policy editor and the client tester.
 /// They go to the test's output (screenshots/) and, when FLOODGATE_SCREENSHOTS_DIR names a directory, there too
-/// (the README's pictures in docs/images are made that way).
+/// (the README's pictures in docs/images are made that way). On the shared service, so they also show what the other
+/// tests do at the time.
 /// </summary>
 public sealed class ScreenshotTests(DashboardFixture fixture)
 {
@@ -17,17 +18,20 @@ public sealed class ScreenshotTests(DashboardFixture fixture)
     [Fact]
     public async Task Screenshots_OfTheOverviewThePolicyEditorAndTheClientTester()
     {
-        var browser = fixture.Browser;
-        await using var server = await ServerProcess.StartAsync();
-        await using var dashboard = await DashboardPage.OpenAsync(browser, server);
+        var server = fixture.Server;
+        await using var dashboard = await DashboardPage.OpenAsync(fixture.Browser, server);
         var page = dashboard.Page;
         await dashboard.WaitForLiveAsync();
-
-        await SendTrafficAsync(server);
         await CreatePoliciesAsync(server);
+
+        // The overview is taken while the traffic still flows, so that its last second is not empty.
+        var seconds = Environment.GetEnvironmentVariable("FLOODGATE_SCREENSHOTS_DIR") is { Length: > 0 } ? 60 : 8;
+        var traffic = SendTrafficAsync(server, seconds);
+        await Task.Delay(TimeSpan.FromSeconds(seconds - 1.5), Token);
         await dashboard.WaitForChartAsync("denied", 1);
-        await Expect(page.Locator("#bans tbody tr")).ToHaveCountAsync(1);
+        await Expect(page.Locator("#bans tbody tr").First).ToBeVisibleAsync();
         var overview = await SaveAsync(dashboard, "dashboard-overview.png");
+        await traffic;
 
         await dashboard.ShowTabAsync("Policies");
         await page.GetByRole(AriaRole.Button, new() { Name = "Edit search" }).ClickAsync();
@@ -57,28 +61,35 @@ public sealed class ScreenshotTests(DashboardFixture fixture)
         Assert.Empty(dashboard.ErrorsExcept(400, 429));
     }
 
-    /// <summary>About 12 seconds of traffic: a rising load from ten clients, and one client that gets itself banned.</summary>
-    private static async Task SendTrafficAsync(ServerProcess server)
+    /// <summary>
+    /// <paramref name="seconds"/> of traffic: a varying load from twenty clients well within their limits, and in the
+    /// middle one client that tries to log in ten times a second, is denied, then banned (and denied on).
+    /// </summary>
+    private static async Task SendTrafficAsync(ServerProcess server, int seconds)
     {
-        var clients = Enumerable.Range(1, 10).Select(i => $"app-{i:00}").ToArray();
+        var clients = Enumerable.Range(1, 20).Select(i => $"app-{i:00}-{Guid.NewGuid():N}").ToArray();
+        var attacker = "credential-stuffer-" + Guid.NewGuid().ToString("N");
+        var attackFrom = seconds * 2 / 5;
+        var attackUntil = seconds * 7 / 10;
         var watch = Stopwatch.StartNew();
-        for (var second = 0; second < 12; second++)
+        for (var second = 0; second < seconds; second++)
         {
             var requests = new List<Task<HttpResponseMessage>>();
-            for (var i = 0; i < 4 + (second * 2); i++)
+            var load = 6 + (int)Math.Round(5 * Math.Sin(second / 5.0)) + Math.Min(second, 8);
+            for (var i = 0; i < load; i++)
             {
                 requests.Add(DashboardFixture.SendAsync(server, clients[(i + second) % clients.Length], HttpMethod.Get, "/api/data"));
             }
 
-            if (second is >= 4 and < 8)
+            if (second >= attackFrom && second < attackUntil)
             {
-                for (var i = 0; i < 3; i++)
+                for (var i = 0; i < 10; i++)
                 {
-                    requests.Add(DashboardFixture.SendAsync(server, "credential-stuffer", HttpMethod.Post, "/auth/login"));
+                    requests.Add(DashboardFixture.SendAsync(server, attacker, HttpMethod.Post, "/auth/login"));
                 }
             }
 
-            if (second % 3 == 0)
+            if (second % 2 == 0)
             {
                 requests.Add(DashboardFixture.SendAsync(server, clients[second % clients.Length], HttpMethod.Post, "/api/resource"));
             }
@@ -98,15 +109,15 @@ public sealed class ScreenshotTests(DashboardFixture fixture)
 
     private static async Task CreatePoliciesAsync(ServerProcess server)
     {
-        object[] documents =
+        (string Id, object Document)[] policies =
         [
-            new { id = "search", path = "/api/search/**", methods = new[] { "GET" }, limit = 30, window = "minute", algorithm = "TokenBucket", burst = 60 },
-            new { id = "exports", path = "/api/exports/*", methods = new[] { "POST" }, limit = 5, window = "hour", algorithm = "SlidingWindowLog", scope = "ApiKey" },
-            new { id = "uploads", path = "/api/uploads", limit = 100, window = "10s", algorithm = "Gcra", burst = 20, cost = 5 },
+            ("search", new { path = "/api/search/**", methods = new[] { "GET" }, limit = 30, window = "minute", algorithm = "TokenBucket", burst = 60 }),
+            ("exports", new { path = "/api/exports/*", methods = new[] { "POST" }, limit = 5, window = "hour", algorithm = "SlidingWindowLog", scope = "ApiKey" }),
+            ("uploads", new { path = "/api/uploads", limit = 100, window = "10s", algorithm = "Gcra", burst = 20, cost = 5 }),
         ];
-        foreach (var document in documents)
+        foreach (var (id, document) in policies)
         {
-            using var response = await server.Client.PostAsJsonAsync("/admin/configs", document, Token);
+            using var response = await server.Client.PutAsJsonAsync($"/admin/configs/{id}", document, Token);
             response.EnsureSuccessStatusCode();
         }
     }

@@ -9,6 +9,12 @@ const HEIGHT = 260;
 const ALLOWED = '#1a8a5a';
 const DENIED = '#d0413c';
 
+function tickLabel(seconds) {
+  const date = new Date(seconds * 1000);
+  const pad = (n) => String(n).padStart(2, '0');
+  return date.getSeconds() === 0 ? `${pad(date.getHours())}:${pad(date.getMinutes())}` : `:${pad(date.getSeconds())}`;
+}
+
 export class TrafficChart {
   #element;
   #emptyNote;
@@ -115,7 +121,8 @@ export class TrafficChart {
         { label: 'Denied', stroke: DENIED, fill: 'rgba(208, 65, 60, 0.12)', width: 2, points: { show: false }, value: (_, v) => (v == null ? '–' : v) },
       ],
       axes: [
-        axis,
+        // Whole minutes as 14:05, other ticks as :30; uPlot's default adds a date line that crowds a 5-minute window.
+        { ...axis, space: 50, values: (_, ticks) => ticks.map(tickLabel) },
         { ...axis, label: 'requests / s', labelSize: 18, labelFont: '12px system-ui, sans-serif', size: 48 },
       ],
     };

@@ -5,7 +5,7 @@ import { probe, streamUrl } from './api.js';
 
 const EVENT_TYPES = ['allowed', 'denied', 'banned', 'unbanned', 'config_changed', 'stats', 'dropped'];
 const FIRST_DELAY_MS = 500;
-const MAX_DELAY_MS = 8000;
+const MAX_DELAY_MS = 5000;
 // stats arrives every second: this long without any message means the connection is dead even if TCP has not said so.
 const SILENCE_MS = 10000;
 
