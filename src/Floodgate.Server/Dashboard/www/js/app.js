@@ -112,7 +112,9 @@ function onState({ state, transport: used, attempt, retryInMs }) {
 }
 
 function showUnauthorized() {
+  const first = !unauthorized;
   unauthorized = true;
+  bans.pause(true);
   connection.stop();
   document.body.dataset.connection = 'unauthorized';
   const pill = $('connection');
@@ -121,7 +123,10 @@ function showUnauthorized() {
   showBanner('unauthorized', adminKey.get()
     ? 'Unauthorized: the service refused the admin key.'
     : 'Unauthorized: this service asks for its admin key.', 'Enter admin key', openKeyDialog);
-  openKeyDialog();
+  if (first) {
+    // Once per refusal: an operator who chose "Not now" keeps the banner's button, not a prompt that comes back.
+    openKeyDialog();
+  }
 }
 
 function showBanner(kind, text, action, onAction) {
@@ -167,6 +172,7 @@ function setUpKeyDialog() {
     try {
       await api('/admin/bans');
       unauthorized = false;
+      bans.pause(false);
       input.value = '';
       dialog.close();
       forget.hidden = false;
@@ -191,6 +197,7 @@ function setUpKeyDialog() {
     forget.hidden = true;
     connection.stop();
     unauthorized = false;
+    bans.pause(false);
     start();
   });
 }

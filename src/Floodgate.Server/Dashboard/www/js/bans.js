@@ -11,6 +11,7 @@ export class BanList {
   #bans = [];
   #onCount;
   #notify;
+  #paused = false;
 
   constructor({ table, onCount, notify }) {
     this.#table = table;
@@ -18,7 +19,16 @@ export class BanList {
     this.#notify = notify;
     this.refreshSoon = debounce(() => this.refresh(), 150);
     setInterval(() => this.#draw(), 5000);
-    setInterval(() => this.refresh(), REFRESH_MS);
+    setInterval(() => {
+      if (!this.#paused) {
+        this.refresh();
+      }
+    }, REFRESH_MS);
+  }
+
+  /** Stops the periodic refresh (while the service refuses the page) or starts it again. */
+  pause(paused) {
+    this.#paused = paused;
   }
 
   async refresh() {
