@@ -3,12 +3,14 @@ using Microsoft.Playwright;
 namespace Floodgate.Dashboard.Tests;
 
 /// <summary>
-/// The system's Chromium, driven by Playwright. Never Playwright's own browser builds: nothing is downloaded. Each
-/// launch gets a fresh temporary profile (Playwright creates and deletes it), so no state carries between runs.
+/// The system's Chromium (<c>/usr/bin/chromium</c>, or the path in <c>FLOODGATE_CHROMIUM</c>), driven by Playwright.
+/// Never Playwright's own browser builds: nothing is downloaded. Each launch gets a fresh temporary profile (Playwright
+/// creates and deletes it), so no state carries between runs.
 /// </summary>
 internal static class Chromium
 {
-    public const string ExecutablePath = "/usr/bin/chromium";
+    public static readonly string ExecutablePath =
+        Environment.GetEnvironmentVariable("FLOODGATE_CHROMIUM") is { Length: > 0 } path ? path : "/usr/bin/chromium";
 
     private static readonly string[] Arguments =
     [
