@@ -65,6 +65,12 @@ public sealed class InMemoryPenaltyBox : IPenaltyBox, IDisposable
             return new((BanRecord?)null);
         }
 
+        // Requests that were already past the ban check when the ban began do not count towards another one.
+        if (_bans.TryGetValue(clientId, out var current) && current.ExpiresAt > _timeProvider.GetUtcNow())
+        {
+            return new((BanRecord?)null);
+        }
+
         var decision = _violations.Acquire(clientId, _violationLimit);
         if (!decision.IsAllowed || decision.Remaining > 0)
         {
@@ -127,18 +133,13 @@ public sealed class InMemoryPenaltyBox : IPenaltyBox, IDisposable
     {
         var now = _timeProvider.GetUtcNow();
         var strikes = _strikes.GetOrAdd(clientId, static _ => new Strikes());
-        int strike;
+        BanRecord ban;
         lock (strikes)
         {
             // Strikes are forgotten once a client has stayed clean for the longest ban.
-            strike = strikes.LastBanEnd + _options.MaxBanDuration < now ? 1 : strikes.Count + 1;
+            var strike = strikes.LastBanEnd + _options.MaxBanDuration < now ? 1 : strikes.Count + 1;
+            ban = new BanRecord(clientId, now, now + (duration ?? _options.BanLength(strike)), strike, reason);
             strikes.Count = strike;
-        }
-
-        var length = duration ?? _options.BanLength(strike);
-        var ban = new BanRecord(clientId, now, now + length, strike, reason);
-        lock (strikes)
-        {
             strikes.LastBanEnd = ban.ExpiresAt;
         }
 
