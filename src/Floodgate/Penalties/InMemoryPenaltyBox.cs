@@ -42,7 +42,8 @@ public sealed class InMemoryPenaltyBox : IPenaltyBox, IDisposable
     /// <summary>The synchronous form of <see cref="GetBanAsync"/>.</summary>
     public BanRecord? GetBan(string clientId)
     {
-        if (_bans.IsEmpty || !_bans.TryGetValue(clientId, out var ban))
+        // No IsEmpty guard: on an empty ConcurrentDictionary it takes every lock, while TryGetValue takes none.
+        if (!_bans.TryGetValue(clientId, out var ban))
         {
             return null;
         }
