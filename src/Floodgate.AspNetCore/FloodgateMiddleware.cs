@@ -84,6 +84,7 @@ internal sealed class FloodgateMiddleware
             if (!settings.ShadowMode)
             {
                 Finish(policy, banned, "banned", started, activity);
+                context.Features.Set<IRateLimitFeature>(new RateLimitFeature(policy.Name, client, banned, null));
                 await RejectAsync(context, settings, policy, policy.Limits, banned, client, "You are temporarily banned for repeated violations.", aborted).ConfigureAwait(false);
                 return;
             }
@@ -100,6 +101,7 @@ internal sealed class FloodgateMiddleware
                 if (!settings.ShadowMode)
                 {
                     Finish(policy, shed, "shed", started, activity);
+                    context.Features.Set<IRateLimitFeature>(new RateLimitFeature(policy.Name, client, shed, tier));
                     await RejectAsync(context, settings, policy, policy.Limits, shed, client, "The service is under heavy load and sheds anonymous traffic; try again later.", aborted).ConfigureAwait(false);
                     return;
                 }

@@ -44,6 +44,39 @@ public sealed class RedisPenaltyBoxTests(RedisFixture redis)
     }
 
     [Fact]
+    public async Task ViolationsWhileBanned_CountForNothing_InBothBoxes()
+    {
+        using var remote = Box(redis.Require(), RedisFixture.UniquePrefix(), Rules(escalate: true));
+        using var memory = new InMemoryPenaltyBox(Rules(escalate: true), _time);
+        IPenaltyBox[] boxes = [remote, memory];
+        foreach (var box in boxes)
+        {
+            await box.RecordViolationAsync("client", Token);
+            await box.RecordViolationAsync("client", Token);
+            var ban = await box.RecordViolationAsync("client", Token);
+            Assert.Equal(1, ban!.Strike);
+
+            // Requests that were in flight when the ban began: no second ban, no strike.
+            for (var i = 0; i < 7; i++)
+            {
+                Assert.Null(await box.RecordViolationAsync("client", Token));
+            }
+
+            Assert.Equal(ban, await box.GetBanAsync("client", Token));
+        }
+
+        _time.Advance(TimeSpan.FromMinutes(11));
+        foreach (var box in boxes)
+        {
+            Assert.Null(await box.RecordViolationAsync("client", Token));
+            Assert.Null(await box.RecordViolationAsync("client", Token));
+            var second = await box.RecordViolationAsync("client", Token);
+            Assert.Equal(2, second!.Strike);
+            Assert.Equal(TimeSpan.FromMinutes(20), second.ExpiresAt - second.BannedAt);
+        }
+    }
+
+    [Fact]
     public async Task ViolationsThatLeftTheWindow_DoNotCount()
     {
         using var box = Box(redis.Require(), RedisFixture.UniquePrefix(), Rules());

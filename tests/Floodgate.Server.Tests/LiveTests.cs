@@ -48,8 +48,13 @@ public sealed class LiveTests(SharedServer shared)
         Assert.Equal(1, mine[^1].GetProperty("strike").GetInt32());
         Assert.True(mine[^1].GetProperty("until").GetDateTimeOffset() > DateTimeOffset.UtcNow.AddMinutes(10));
 
-        // The request that earned the ban is told after the ban; then the operator lifts it.
+        // The request that earned the ban is told after the ban; the next is turned away by the ban; then the
+        // operator lifts it.
         await events.UntilAsync(e => LiveListener.Is(e, "denied"));
+        await shared.SendAs(client, HttpMethod.Get, "/api/data");
+        var turnedAway = (await events.UntilAsync(e => LiveListener.Is(e, "denied")))[^1];
+        Assert.Equal("Banned", turnedAway.GetProperty("reason").GetString());
+        Assert.Equal("GET /api/data", turnedAway.GetProperty("endpoint").GetString());
         Assert.Equal(HttpStatusCode.OK, (await shared.Client.DeleteAsync("/admin/bans/" + Uri.EscapeDataString(id), Token)).StatusCode);
         await events.UntilAsync(e => LiveListener.Is(e, "unbanned") && e.GetProperty("client").GetString() == id);
         await shared.SendAs(client, HttpMethod.Get, "/api/data");
@@ -187,7 +192,7 @@ public sealed class LiveTests(SharedServer shared)
         }
 
         var metrics = await server.Client.GetStringAsync("/metrics", Token);
-        Assert.Contains("floodgate_live_dropped_events", metrics, StringComparison.Ordinal);
+        Assert.Contains("floodgate_server_floodgate_live_dropped_events", metrics, StringComparison.Ordinal);
 
         // The stalled listener, reading at last, is told how many events it lost.
         stalled.ReceiveTimeout = 10_000;

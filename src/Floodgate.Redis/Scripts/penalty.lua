@@ -5,7 +5,8 @@
 --
 -- 'violation'  KEYS: violations (list of times, newest first), ban (hash), strikes (hash).
 --              ARGV[3..8]: violations that ban, window, ban duration, longest ban, escalate (1/0), reason.
---              Records one violation; the Violations-th within the window bans and clears the violations.
+--              Records one violation (none while a ban holds); the Violations-th within the window bans and
+--              clears the violations.
 --              Reply: nil, or { banned_at, expires_at, strike } of the new ban.
 -- 'ban'        KEYS: violations, ban, strikes. ARGV[3..6]: duration, longest ban, unused, reason (duration > 0).
 --              Reply: { banned_at, expires_at, strike }.
@@ -49,6 +50,9 @@ end
 
 if op == 'violation' then
   local violations, window = tonumber(ARGV[3]), tonumber(ARGV[4])
+  -- Requests that were already past the ban check when the ban began do not count towards another one.
+  local banned_until = tonumber(redis.call('HGET', KEYS[2], 'expiresAt'))
+  if banned_until and banned_until > now then return nil end
   -- A violation at t counts while now < t + window; only the newest `violations` can matter.
   redis.call('LPUSH', KEYS[1], fmt(now))
   redis.call('LTRIM', KEYS[1], 0, violations - 1)

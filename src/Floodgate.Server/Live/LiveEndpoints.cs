@@ -16,16 +16,16 @@ internal static class LiveEndpoints
     {
         var ws = app.MapGroup("/ws").RequireKey(authorization, "admin").WithTags("Live")
             .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status400BadRequest);
-        ws.MapGet("/global", (HttpContext context, LiveHub hub) => WebSocketAsync(context, hub, null))
+        ws.MapGet("/global", (HttpContext context, LiveHub hub, IHostApplicationLifetime lifetime) => WebSocketAsync(context, hub, lifetime, null))
             .WithSummary("Every event, over a WebSocket (one JSON event per text message)");
-        ws.MapGet("/{clientId}", (string clientId, HttpContext context, LiveHub hub) => WebSocketAsync(context, hub, clientId))
+        ws.MapGet("/{clientId}", (string clientId, HttpContext context, LiveHub hub, IHostApplicationLifetime lifetime) => WebSocketAsync(context, hub, lifetime, clientId))
             .WithSummary("One client's events, plus stats and config changes, over a WebSocket");
 
         var sse = app.MapGroup("/events").RequireKey(authorization, "admin").WithTags("Live")
             .ProducesProblem(StatusCodes.Status401Unauthorized);
-        sse.MapGet("", (HttpContext context, LiveHub hub) => ServerSentEventsAsync(context, hub, null))
+        sse.MapGet("", (HttpContext context, LiveHub hub, IHostApplicationLifetime lifetime) => ServerSentEventsAsync(context, hub, lifetime, null))
             .WithSummary("Every event, as Server-Sent Events");
-        sse.MapGet("/{clientId}", (string clientId, HttpContext context, LiveHub hub) => ServerSentEventsAsync(context, hub, clientId))
+        sse.MapGet("/{clientId}", (string clientId, HttpContext context, LiveHub hub, IHostApplicationLifetime lifetime) => ServerSentEventsAsync(context, hub, lifetime, clientId))
             .WithSummary("One client's events, plus stats and config changes, as Server-Sent Events");
 
         app.MapGet("/admin/live/history", (LiveHub hub) => Results.Bytes(hub.History(), "application/json"))
@@ -33,7 +33,7 @@ internal static class LiveEndpoints
             .WithSummary("The stats events of the last five minutes, oldest first");
     }
 
-    private static async Task<IResult> WebSocketAsync(HttpContext context, LiveHub hub, string? client)
+    private static async Task<IResult> WebSocketAsync(HttpContext context, LiveHub hub, IHostApplicationLifetime lifetime, string? client)
     {
         if (!context.WebSockets.IsWebSocketRequest)
         {
@@ -48,7 +48,8 @@ internal static class LiveEndpoints
         }
 
         using var socket = await context.WebSockets.AcceptWebSocketAsync();
-        using var closed = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        // Ends when the listener goes or closes, or the service stops.
+        using var closed = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
         var receiving = ReceiveUntilClosedAsync(socket, closed);
         try
         {
@@ -104,7 +105,7 @@ internal static class LiveEndpoints
         await closed.CancelAsync();
     }
 
-    private static async Task<IResult> ServerSentEventsAsync(HttpContext context, LiveHub hub, string? client)
+    private static async Task<IResult> ServerSentEventsAsync(HttpContext context, LiveHub hub, IHostApplicationLifetime lifetime, string? client)
     {
         using var subscription = hub.Subscribe(client);
         if (subscription is null)
@@ -116,7 +117,8 @@ internal static class LiveEndpoints
         response.ContentType = "text/event-stream";
         response.Headers.CacheControl = "no-cache";
         response.Headers["X-Accel-Buffering"] = "no";
-        var ct = context.RequestAborted;
+        using var ended = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
+        var ct = ended.Token;
         long id = 0;
         try
         {
@@ -128,12 +130,14 @@ internal static class LiveEndpoints
                 {
                     await response.Body.WriteAsync(KeepAliveLine, ct);
                 }
-                else
+
+                // Everything already queued goes out in one flush.
+                while (message is not null)
                 {
-                    var head = Encoding.UTF8.GetBytes($"id: {++id}\nevent: {message.Type}\ndata: ");
-                    await response.Body.WriteAsync(head, ct);
+                    await response.Body.WriteAsync(Encoding.UTF8.GetBytes($"id: {++id}\nevent: {message.Type}\ndata: "), ct);
                     await response.Body.WriteAsync(message.Json, ct);
                     await response.Body.WriteAsync(EventEnd, ct);
+                    message = subscription.TryNext();
                 }
 
                 await response.Body.FlushAsync(ct);

@@ -12,7 +12,7 @@ public sealed class LiveOptions
     public int AllowedEventsPerSecond { get; set; } = 20;
 
     /// <summary>Denied requests that become events, per instance per second (0: none). The stats count them all.</summary>
-    public int DeniedEventsPerSecond { get; set; } = 1000;
+    public int DeniedEventsPerSecond { get; set; } = 200;
 
     /// <summary>Events queued per connection before that connection drops events.</summary>
     public int QueueSize { get; set; } = 1000;

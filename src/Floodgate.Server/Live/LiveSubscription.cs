@@ -47,6 +47,26 @@ internal sealed class LiveSubscription : IDisposable
     /// </summary>
     public async ValueTask<LiveMessage?> NextAsync(TimeSpan idle, CancellationToken cancellationToken)
     {
+        if (TryNext() is { } ready)
+        {
+            return ready;
+        }
+
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        wait.CancelAfter(idle);
+        try
+        {
+            return await _queue.Reader.WaitToReadAsync(wait.Token).ConfigureAwait(false) ? TryNext() : null;
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The next message if one is queued now (drops reported first), without waiting.</summary>
+    public LiveMessage? TryNext()
+    {
         if (_heldBack is { } heldBack)
         {
             _heldBack = null;
@@ -55,19 +75,7 @@ internal sealed class LiveSubscription : IDisposable
 
         if (!_queue.Reader.TryRead(out var message))
         {
-            using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            wait.CancelAfter(idle);
-            try
-            {
-                if (!await _queue.Reader.WaitToReadAsync(wait.Token).ConfigureAwait(false) || !_queue.Reader.TryRead(out message))
-                {
-                    return null;
-                }
-            }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                return null;
-            }
+            return null;
         }
 
         var lost = Interlocked.Exchange(ref _dropped, 0);

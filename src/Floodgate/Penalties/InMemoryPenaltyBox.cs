@@ -42,7 +42,8 @@ public sealed class InMemoryPenaltyBox : IPenaltyBox, IDisposable
     /// <summary>The synchronous form of <see cref="GetBanAsync"/>.</summary>
     public BanRecord? GetBan(string clientId)
     {
-        if (_bans.IsEmpty || !_bans.TryGetValue(clientId, out var ban))
+        // No IsEmpty guard: on an empty ConcurrentDictionary it takes every lock, while TryGetValue takes none.
+        if (!_bans.TryGetValue(clientId, out var ban))
         {
             return null;
         }
@@ -61,6 +62,12 @@ public sealed class InMemoryPenaltyBox : IPenaltyBox, IDisposable
     {
         ArgumentNullException.ThrowIfNull(clientId);
         if (!_options.Enabled)
+        {
+            return new((BanRecord?)null);
+        }
+
+        // Requests that were already past the ban check when the ban began do not count towards another one.
+        if (_bans.TryGetValue(clientId, out var current) && current.ExpiresAt > _timeProvider.GetUtcNow())
         {
             return new((BanRecord?)null);
         }
@@ -127,18 +134,13 @@ public sealed class InMemoryPenaltyBox : IPenaltyBox, IDisposable
     {
         var now = _timeProvider.GetUtcNow();
         var strikes = _strikes.GetOrAdd(clientId, static _ => new Strikes());
-        int strike;
+        BanRecord ban;
         lock (strikes)
         {
             // Strikes are forgotten once a client has stayed clean for the longest ban.
-            strike = strikes.LastBanEnd + _options.MaxBanDuration < now ? 1 : strikes.Count + 1;
+            var strike = strikes.LastBanEnd + _options.MaxBanDuration < now ? 1 : strikes.Count + 1;
+            ban = new BanRecord(clientId, now, now + (duration ?? _options.BanLength(strike)), strike, reason);
             strikes.Count = strike;
-        }
-
-        var length = duration ?? _options.BanLength(strike);
-        var ban = new BanRecord(clientId, now, now + length, strike, reason);
-        lock (strikes)
-        {
             strikes.LastBanEnd = ban.ExpiresAt;
         }
 
