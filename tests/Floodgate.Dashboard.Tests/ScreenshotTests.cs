@@ -25,7 +25,7 @@ public sealed class ScreenshotTests(DashboardFixture fixture)
         await CreatePoliciesAsync(server);
 
         // The overview is taken while the traffic still flows, so that its last second is not empty.
-        var seconds = Environment.GetEnvironmentVariable("FLOODGATE_SCREENSHOTS_DIR") is { Length: > 0 } ? 60 : 8;
+        var seconds = Environment.GetEnvironmentVariable("FLOODGATE_SCREENSHOTS_DIR") is { Length: > 0 } ? 60 : 5;
         var traffic = SendTrafficAsync(server, seconds);
         await Task.Delay(TimeSpan.FromSeconds(seconds - 1.5), Token);
         await dashboard.WaitForChartAsync("denied", 1);

@@ -16,8 +16,6 @@ internal sealed class DashboardFiles
 
     private DashboardFiles(Dictionary<string, DashboardFile> files) => _files = files;
 
-    public int Count => _files.Count;
-
     public static DashboardFiles Load()
     {
         var provider = new ManifestEmbeddedFileProvider(typeof(DashboardFiles).Assembly, Root);
