@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs what the tests need and is missing (Redis for the store tests, docker-compose to validate deploy/), builds in Release, runs every test project,
+# Installs what the tests need and is missing (Redis for the store tests, docker-compose to validate deploy/, Chromium for
+# the dashboard's browser tests), builds in Release, runs every test project,
 # and ends with one line: "N passed, N failed, N skipped".
 set -uo pipefail
 cd "$(dirname "$0")"
@@ -10,6 +11,7 @@ declare -A needed=(
   [redis-sentinel]=redis-sentinel
   [redis-cli]=redis-tools
   [docker-compose]=docker-compose
+  [chromium]=chromium
 )
 
 missing=()

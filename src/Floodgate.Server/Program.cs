@@ -4,6 +4,7 @@ using Floodgate;
 using Floodgate.AspNetCore;
 using Floodgate.Redis;
 using Floodgate.Server.Admin;
+using Floodgate.Server.Dashboard;
 using Floodgate.Server.Decisions;
 using Floodgate.Server.Demo;
 using Floodgate.Server.Live;
@@ -77,6 +78,7 @@ app.MapGet("/", () => Results.Ok(new
     {
         ["health"] = "/health",
         ["docs"] = "/docs",
+        ["dashboard"] = "/dashboard",
         ["openapi"] = "/openapi/v1.json",
         ["metrics"] = "/metrics",
         ["status"] = "/rate-limit/status",
@@ -110,6 +112,7 @@ app.MapLive(adminAuthorization);
 app.MapOpenApi();
 app.MapScalarApiReference("/docs");
 app.MapMetrics("/metrics");
+app.MapDashboard();
 
 app.Run();
 

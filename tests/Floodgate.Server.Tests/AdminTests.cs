@@ -167,6 +167,29 @@ public sealed class AdminTests(SharedServer shared)
         Assert.Equal(HttpStatusCode.NotFound, unbanMissing.StatusCode);
     }
 
+    [Fact]
+    public async Task Ipv6Client_WhoseIdHasASlash_IsFoundAndUnbannedThroughItsEscapedId()
+    {
+        await using var server = await ServerProcess.StartAsync(new() { ["Floodgate:ForwardedHeaders:TrustedProxies:0"] = "127.0.0.1" });
+        for (var i = 0; i < 8; i++)
+        {
+            // 3/minute, then five denials: a ban for the /64 of 2001:db8:1::7.
+            using var login = new HttpRequestMessage(HttpMethod.Post, "/auth/login");
+            login.Headers.Add("X-Forwarded-For", "2001:db8:1::7");
+            using var _ = await server.Client.SendAsync(login, Token);
+        }
+
+        var path = Uri.EscapeDataString("ip:2001:db8:1::/64");
+        var stats = await server.Client.GetAsync($"/admin/stats/{path}", Token);
+        var unban = await server.Client.DeleteAsync($"/admin/bans/{path}", Token);
+        var bans = await server.Client.GetStringAsync("/admin/bans", Token);
+
+        Assert.Equal("ip%3A2001%3Adb8%3A1%3A%3A%2F64", path);
+        Assert.Equal(HttpStatusCode.OK, stats.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, unban.StatusCode);
+        Assert.Equal("[]", bans);
+    }
+
     private static async Task<HttpResponseMessage> Send(ServerProcess server, HttpMethod method, string path, string? adminKey = null)
     {
         using var request = new HttpRequestMessage(method, path);

@@ -48,6 +48,7 @@ internal static class AdminEndpoints
         })).WithSummary("Totals, per endpoint, top clients and current bans");
         admin.MapGet("/stats/{clientId}", async (string clientId, TrafficStats stats, IPenaltyBox bans, CancellationToken ct) =>
         {
+            clientId = ClientId(clientId);
             var traffic = stats.Client(clientId);
             var ban = await bans.GetBanAsync(clientId, ct);
             return traffic is null && ban is null
@@ -61,8 +62,18 @@ internal static class AdminEndpoints
         admin.MapPost("/unblock/{clientId}", UnbanAsync).WithSummary("Lift a ban (same as DELETE /admin/bans/{clientId})").ProducesProblem(StatusCodes.Status404NotFound);
     }
 
-    private static async Task<IResult> UnbanAsync(string clientId, IPenaltyBox bans, CancellationToken ct) =>
-        await bans.UnbanAsync(clientId, ct) ? Results.Ok(new { client = clientId, unbanned = true }) : NotFound(clientId, "ban");
+    private static async Task<IResult> UnbanAsync(string clientId, IPenaltyBox bans, CancellationToken ct)
+    {
+        clientId = ClientId(clientId);
+        return await bans.UnbanAsync(clientId, ct) ? Results.Ok(new { client = clientId, unbanned = true }) : NotFound(clientId, "ban");
+    }
+
+    /// <summary>
+    /// A client id from a path segment. The server decodes every escape of a path but <c>%2F</c>, so the id of an IPv6
+    /// client (<c>ip:2001:db8::/64</c>, sent as <c>ip%3A2001%3Adb8%3A%3A%2F64</c>) arrives with its slash still escaped.
+    /// Client ids never contain '%' themselves.
+    /// </summary>
+    private static string ClientId(string segment) => Uri.UnescapeDataString(segment);
 
     private static async Task<IResult> CreateAsync(HttpContext context, IPolicyStore store, PolicyRuleSource rules, IOptions<FloodgateOptions> options, TimeProvider time, LiveHub live)
     {

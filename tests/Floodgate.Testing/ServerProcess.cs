@@ -1,15 +1,14 @@
 using System.Diagnostics;
 using System.Reflection;
-using Floodgate.Testing;
 
-namespace Floodgate.Server.Tests;
+namespace Floodgate.Testing;
 
 /// <summary>
 /// The real service as its own process (<c>dotnet Floodgate.Server.dll</c>) on a free loopback port, with its
 /// appsettings.json and a policy database in a temporary directory. It can be stopped and started again with the
-/// same database, and several can share one Redis.
+/// same database, and several can share one Redis. The service's tests and the dashboard's browser tests both use it.
 /// </summary>
-internal sealed class ServerProcess : IAsyncDisposable
+public sealed class ServerProcess : IAsyncDisposable
 {
     private readonly string[] _arguments;
     private readonly List<string> _output = [];
