@@ -89,11 +89,11 @@ public sealed class SentinelTests
             var toRedis = Stopwatch.GetElapsedTime(promotedAt, transitions.Last().At);
             output.WriteLine($"The first decision made by the new primary came {toRedis.TotalMilliseconds:F0} ms after the sentinels reported it.");
 
-            // And stays there: scripts keep going to the new primary and succeed.
+            // And stays there: scripts keep going to the new primary and succeed (twenty more round trips, however
+            // slowly a busy machine schedules the callers), without falling back again.
             var roundTrips = store.RoundTrips;
-            await Task.Delay(500, Token);
+            await Poll.UntilAsync(() => store.RoundTrips > roundTrips + 20, TimeSpan.FromSeconds(10), "twenty round trips to the new primary", Token);
             Assert.False(store.IsDegraded);
-            Assert.True(store.RoundTrips > roundTrips + 20, $"only {store.RoundTrips - roundTrips} round trips in 500 ms after the failover");
             Assert.Equal(9, (await store.AcquireAsync("after", probe, 1, Token)).Remaining);
             Assert.Equal(1L, group.Replica.Call("EXISTS", store.StateKey("after", probe)));
 

@@ -73,7 +73,7 @@ internal static class AdminEndpoints
     /// client (<c>ip:2001:db8::/64</c>, sent as <c>ip%3A2001%3Adb8%3A%3A%2F64</c>) arrives with its slash still escaped.
     /// Client ids never contain '%' themselves.
     /// </summary>
-    private static string ClientId(string segment) => Uri.UnescapeDataString(segment);
+    internal static string ClientId(string segment) => Uri.UnescapeDataString(segment);
 
     private static async Task<IResult> CreateAsync(HttpContext context, IPolicyStore store, PolicyRuleSource rules, IOptions<FloodgateOptions> options, TimeProvider time, LiveHub live)
     {

@@ -18,14 +18,14 @@ internal static class LiveEndpoints
             .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status400BadRequest);
         ws.MapGet("/global", (HttpContext context, LiveHub hub, IHostApplicationLifetime lifetime) => WebSocketAsync(context, hub, lifetime, null))
             .WithSummary("Every event, over a WebSocket (one JSON event per text message)");
-        ws.MapGet("/{clientId}", (string clientId, HttpContext context, LiveHub hub, IHostApplicationLifetime lifetime) => WebSocketAsync(context, hub, lifetime, clientId))
+        ws.MapGet("/{clientId}", (string clientId, HttpContext context, LiveHub hub, IHostApplicationLifetime lifetime) => WebSocketAsync(context, hub, lifetime, AdminEndpoints.ClientId(clientId)))
             .WithSummary("One client's events, plus stats and config changes, over a WebSocket");
 
         var sse = app.MapGroup("/events").RequireKey(authorization, "admin").WithTags("Live")
             .ProducesProblem(StatusCodes.Status401Unauthorized);
         sse.MapGet("", (HttpContext context, LiveHub hub, IHostApplicationLifetime lifetime) => ServerSentEventsAsync(context, hub, lifetime, null))
             .WithSummary("Every event, as Server-Sent Events");
-        sse.MapGet("/{clientId}", (string clientId, HttpContext context, LiveHub hub, IHostApplicationLifetime lifetime) => ServerSentEventsAsync(context, hub, lifetime, clientId))
+        sse.MapGet("/{clientId}", (string clientId, HttpContext context, LiveHub hub, IHostApplicationLifetime lifetime) => ServerSentEventsAsync(context, hub, lifetime, AdminEndpoints.ClientId(clientId)))
             .WithSummary("One client's events, plus stats and config changes, as Server-Sent Events");
 
         app.MapGet("/admin/live/history", (LiveHub hub) => Results.Bytes(hub.History(), "application/json"))
