@@ -3,19 +3,24 @@ using System.Net;
 using System.Threading.RateLimiting;
 using Floodgate.AspNetCore;
 using Floodgate.AspNetCore.Policies;
+using Floodgate.Redis;
+using Floodgate.Storage;
 
-// The app that bench/http/run.sh drives with wrk: GET /api/data behind no limiter, ASP.NET Core's built-in
-// limiter or Floodgate, so that the three differ only in the limiter.
+// The app that bench/http/run.sh and bench/http/scale.sh drive with wrk: GET /api/data behind no limiter, ASP.NET
+// Core's built-in limiter, Floodgate with its in-memory store or Floodgate with its Redis store, so that they differ
+// only in the limiter.
 //
-//   Floodgate.HttpBench <none|builtin|floodgate> <pass|reject> <port> [--Floodgate:Key=value ...]
+//   Floodgate.HttpBench <none|builtin|floodgate|floodgate-redis> <pass|reject> <port> [--Floodgate:Key=value ...]
 //
 // pass:   a limit so high that every request passes (1,000,000,000 a minute, the most Floodgate's notation admits).
 // reject: 10 a minute, so nearly every request is rejected. Floodgate's penalty box is off unless the command line
 //         turns it on (--Floodgate:Penalty:Enabled=true): the figure then measures limiting, not bans.
-if (args.Length < 3 || args[0] is not ("none" or "builtin" or "floodgate") || args[1] is not ("pass" or "reject") ||
+// floodgate-redis needs --Floodgate:Redis:Configuration=HOST:PORT; its decision timeout is 1 s here (not 50 ms), so
+// that a busy machine measures Redis rather than the failure mode, and /bench/stats counts any switch to it.
+if (args.Length < 3 || args[0] is not ("none" or "builtin" or "floodgate" or "floodgate-redis") || args[1] is not ("pass" or "reject") ||
     !int.TryParse(args[2], NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port is < 1 or > 65535)
 {
-    Console.Error.WriteLine("usage: Floodgate.HttpBench <none|builtin|floodgate> <pass|reject> <port> [--Floodgate:Key=value ...]");
+    Console.Error.WriteLine("usage: Floodgate.HttpBench <none|builtin|floodgate|floodgate-redis> <pass|reject> <port> [--Floodgate:Key=value ...]");
     return 2;
 }
 
@@ -28,6 +33,7 @@ builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
 {
     ["Floodgate:DefaultLimit"] = $"{permits}/minute",
     ["Floodgate:Penalty:Enabled"] = "false",
+    ["Floodgate:Redis:Timeout"] = "00:00:01",
 });
 builder.Configuration.AddCommandLine(args[3..]);
 
@@ -57,6 +63,9 @@ switch (mode)
     case "floodgate":
         builder.Services.AddFloodgate();
         break;
+    case "floodgate-redis":
+        builder.Services.AddFloodgate().AddRedis();
+        break;
 }
 
 var app = builder.Build();
@@ -65,19 +74,53 @@ switch (mode)
     case "builtin":
         app.UseRateLimiter();
         break;
-    case "floodgate":
+    case "floodgate" or "floodgate-redis":
         app.UseFloodgate();
         break;
 }
 
+var store = app.Services.GetService<IRateLimitStore>();
+var multiplexer = mode == "floodgate-redis" ? app.Services.GetService<StackExchange.Redis.IConnectionMultiplexer>() : null;
+var degradedEvents = 0;
+if (store is RedisRateLimitStore redis)
+{
+    redis.DegradedChanged += degraded => Interlocked.Add(ref degradedEvents, degraded ? 1 : 0);
+}
+
 app.MapGet("/api/data", static () => "Here is your data.");
 
-// What run.sh reads before and after a measurement to report CPU time and bytes allocated per request; exempt from
-// every limiter so that it answers in the reject runs too.
-app.MapGet("/bench/stats", static () => string.Create(
+// What run.sh reads before and after a measurement to report CPU time and bytes allocated per request, and the
+// store's own counters (memory: keys held and evicted; Redis: the store's script calls, over-limit cache hits,
+// switches to the failure mode, and every command the client sent: scripts, ban checks, heartbeats); exempt from
+// every limiter so that it answers in the reject runs too. Fields are positional.
+app.MapGet("/bench/stats", () => string.Create(
         CultureInfo.InvariantCulture,
-        $"cpu_us={Environment.CpuUsage.TotalTime.Ticks / 10} allocated={GC.GetTotalAllocatedBytes()} gen0={GC.CollectionCount(0)} gen1={GC.CollectionCount(1)} gen2={GC.CollectionCount(2)}"))
+        $"cpu_us={Environment.CpuUsage.TotalTime.Ticks / 10} allocated={GC.GetTotalAllocatedBytes()} gen0={GC.CollectionCount(0)} gen1={GC.CollectionCount(1)} gen2={GC.CollectionCount(2)} {StoreCounters(store, Volatile.Read(ref degradedEvents))} redis_ops={multiplexer?.OperationCount ?? 0}"))
+    .DisableRateLimiting()
+    .DisableRateLimit();
+
+// What scale.sh reads after a run: memory after a full compacting collection. Slow (it collects); never during a
+// measurement.
+app.MapGet("/bench/memory", () =>
+    {
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+        GC.WaitForPendingFinalizers();
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+        using var process = System.Diagnostics.Process.GetCurrentProcess();
+        return string.Create(
+            CultureInfo.InvariantCulture,
+            $"rss={process.WorkingSet64} gc_live={GC.GetTotalMemory(forceFullCollection: false)} gc_heap={GC.GetGCMemoryInfo().HeapSizeBytes} {StoreCounters(store, Volatile.Read(ref degradedEvents))} redis_ops={multiplexer?.OperationCount ?? 0}");
+    })
     .DisableRateLimiting()
     .DisableRateLimit();
 app.Run();
 return 0;
+
+static string StoreCounters(IRateLimitStore? store, int degradedEvents) => store switch
+{
+    InMemoryRateLimitStore memory => string.Create(CultureInfo.InvariantCulture, $"keys={memory.Count} evictions={memory.Evictions} round_trips=0 cache_hits=0 degraded=0"),
+    RedisRateLimitStore redis => string.Create(
+        CultureInfo.InvariantCulture,
+        $"keys=0 evictions=0 round_trips={redis.RoundTrips} cache_hits={redis.OverLimitCacheHits} degraded={degradedEvents + (redis.IsDegraded ? 1 : 0)}"),
+    _ => "keys=0 evictions=0 round_trips=0 cache_hits=0 degraded=0",
+};

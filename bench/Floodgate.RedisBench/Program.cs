@@ -18,6 +18,8 @@ internal static class Program
         Floodgate.RedisBench --redis HOST:PORT --evalsha-args
                                                             print "1 KEY ARGV..." of one admission (key with __rand_int__)
         Floodgate.RedisBench --redis HOST:PORT --probe      one admission through the store; exit 1 unless Redis decided it
+        Floodgate.RedisBench --overhead [--threads 1,2] [--duration 1] [--repetitions 5]
+                                                            the store's own cost per decision on a fake multiplexer (no Redis)
         Floodgate.RedisBench --report FILE                  markdown tables (medians over rounds) from a results file
         """;
 
@@ -46,6 +48,13 @@ internal static class Program
             {
                 Console.Write(Report.Markdown(File.ReadAllLines(reportPath)));
                 return 0;
+            }
+
+            if (options.ContainsKey("overhead"))
+            {
+                var threads = options.GetValueOrDefault("threads", "1,2").Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture)).ToArray();
+                var seconds = double.Parse(options.GetValueOrDefault("duration", "1"), CultureInfo.InvariantCulture);
+                return Overhead.Run(threads, TimeSpan.FromSeconds(seconds), int.Parse(options.GetValueOrDefault("repetitions", "5"), CultureInfo.InvariantCulture));
             }
 
             if (!options.TryGetValue("redis", out var redis) || redis.Length == 0)

@@ -28,7 +28,8 @@ internal static class Report
         $"{Kind(r.Kind),-16} callers {r.Callers,3}: {r.DecisionsPerSecond,9:F0} decisions/s, p50 {Time(r.P50.TotalMicroseconds)}, p99 {Time(r.P99.TotalMicroseconds)}, " +
         $"round trips {r.RoundTrips} ({r.RoundTripsPerDecision:P4}), over-limit cache hits {r.CacheHits}, allowed {r.Allowed}, denied {r.Denied}, " +
         $"failures {r.Failures}, degraded {(r.DegradedEvents > 0 || r.DegradedAtEnd ? "YES" : "no")}, " +
-        $"client CPU {r.ClientCpuMicrosecondsPerDecision:F1} µs and {r.AllocatedBytesPerDecision:F0} B allocated per decision, Redis CPU {r.ServerCpuMicrosecondsPerDecision:F1} µs per decision");
+        $"client CPU {r.ClientCpuMicrosecondsPerDecision:F1} µs and {r.AllocatedBytesPerDecision:F0} B allocated per decision, Redis CPU {r.ServerCpuMicrosecondsPerDecision:F1} µs per decision, " +
+        $"thread-pool work items {r.WorkItemsPerDecision:F2} per decision, gen0 GCs {r.Gen0CollectionsPerThousand:F2} per 1000 decisions");
 
     public static string Line(int round, ScenarioResult r) => string.Join(
         '\t',

@@ -46,7 +46,9 @@ internal sealed record ScenarioResult(
     bool DegradedAtEnd,
     double ClientCpuMicrosecondsPerDecision,
     double AllocatedBytesPerDecision,
-    double ServerCpuMicrosecondsPerDecision);
+    double ServerCpuMicrosecondsPerDecision,
+    double WorkItemsPerDecision,
+    double Gen0CollectionsPerThousand);
 
 /// <summary>
 /// A closed loop: <c>callers</c> async tasks each call <see cref="RedisRateLimitStore.AcquireAsync"/>, wait for the
@@ -108,6 +110,8 @@ internal static class Scenario
         using var process = Process.GetCurrentProcess();
         var cpuBefore = process.TotalProcessorTime;
         var allocatedBefore = GC.GetTotalAllocatedBytes(precise: false);
+        var workItemsBefore = ThreadPool.CompletedWorkItemCount;
+        var collectionsBefore = GC.CollectionCount(0);
         var roundTripsBefore = store.RoundTrips;
         var cacheHitsBefore = store.OverLimitCacheHits;
         Volatile.Write(ref phase.Value, Measuring);
@@ -116,6 +120,8 @@ internal static class Scenario
         Volatile.Write(ref phase.Value, Stopping);
         var elapsed = Stopwatch.GetElapsedTime(start);
         var allocated = GC.GetTotalAllocatedBytes(precise: false) - allocatedBefore;
+        var workItems = ThreadPool.CompletedWorkItemCount - workItemsBefore;
+        var collections = GC.CollectionCount(0) - collectionsBefore;
         process.Refresh();
         var cpu = process.TotalProcessorTime - cpuBefore;
         var roundTrips = store.RoundTrips - roundTripsBefore;
@@ -156,7 +162,9 @@ internal static class Scenario
             store.IsDegraded,
             decisions == 0 ? 0 : cpu.TotalMicroseconds / decisions,
             decisions == 0 ? 0 : (double)allocated / decisions,
-            decisions == 0 ? 0 : serverCpu.TotalMicroseconds / decisions);
+            decisions == 0 ? 0 : serverCpu.TotalMicroseconds / decisions,
+            decisions == 0 ? 0 : (double)workItems / decisions,
+            decisions == 0 ? 0 : collections * 1000.0 / decisions);
     }
 
     /// <summary>CPU time of the redis-server process (user + system), from INFO cpu.</summary>

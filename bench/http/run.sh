@@ -1,27 +1,34 @@
 #!/usr/bin/env bash
-# HTTP benchmark of the middleware: GET /api/data behind no limiter, ASP.NET Core's built-in limiter and Floodgate,
-# each with a limit every request passes and one nearly every request fails, measured with wrk on loopback.
+# HTTP benchmark of the middleware: GET /api/data behind no limiter, ASP.NET Core's built-in limiter, Floodgate with
+# its in-memory store and Floodgate with its Redis store, each with a limit every request passes and one nearly every
+# request fails, measured with wrk on loopback.
 #
-#   bench/http/run.sh [-n ROUNDS] [-d SECONDS] [-w WARMUP_SECONDS] [-c CONNECTIONS] [-t THREADS] [-p PORT]
+#   bench/http/run.sh [-s main|attack] [-n ROUNDS] [-d SECONDS] [-w WARMUP_SECONDS] [-c CONNECTIONS] [-t THREADS] [-p PORT]
 #
-# Builds Release once, then runs every variant once per round, interleaved (round 1: all variants, round 2: all
-# variants, ...), so that drift of a shared machine hits every variant alike. Prints a markdown table of medians.
+# -s main (default): none, builtin and Floodgate (memory) pass/reject, Floodgate + penalty box, Floodgate (Redis)
+#    pass/reject. -s attack: one client over its limit against Floodgate (Redis), over-limit cache on and off.
+# Builds Release once, starts its own redis-server on a free loopback port (no persistence, emptied before every run),
+# then runs every variant once per round, interleaved (round 1: all variants, round 2: all variants, ...), so that
+# drift of a shared machine hits every variant alike. Prints a markdown table of medians and the per-round ratios.
+# For Redis variants it also counts Redis commands per request: every command the app's client sent (script calls,
+# ban checks, heartbeats) and the scripts Redis ran (INFO commandstats), around the measurement.
 # The warm-up is long on purpose: on two busy cores tiered JIT compilation takes about 8 s of load to settle, and a
-# shorter one measures Floodgate's (larger) code path half-compiled. Defaults take about 6 minutes (18 runs of
-# ~19 s: start, 8 s warm-up, 7 s measurement, stop); more on a machine busy with other work.
+# shorter one measures Floodgate's (larger) code path half-compiled. Defaults take about 8 minutes (-s main: 24 runs
+# of ~19 s: start, 8 s warm-up, 7 s measurement, stop); more on a machine busy with other work.
 # Only 127.0.0.1 is ever targeted; every process started here is stopped on exit.
 set -euo pipefail
 
-rounds=3 duration=7 warmup=8 connections=64 threads=2 port=5180
-while getopts "n:d:w:c:t:p:h" opt; do
+set_name=main rounds=3 duration=7 warmup=8 connections=64 threads=2 port=5180
+while getopts "s:n:d:w:c:t:p:h" opt; do
   case "$opt" in
+    s) set_name=$OPTARG ;;
     n) rounds=$OPTARG ;;
     d) duration=$OPTARG ;;
     w) warmup=$OPTARG ;;
     c) connections=$OPTARG ;;
     t) threads=$OPTARG ;;
     p) port=$OPTARG ;;
-    *) sed -n '2,12p' "$0"; exit 2 ;;
+    *) sed -n '2,17p' "$0"; exit 2 ;;
   esac
 done
 
@@ -34,8 +41,35 @@ url="http://127.0.0.1:$port/api/data"
 command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install wrk)" >&2; exit 1; }
 command -v curl >/dev/null || { echo "curl is not installed (apt-get install curl)" >&2; exit 1; }
 
+# name|mode|limit|extra arguments
+case "$set_name" in
+  main)
+    variants=(
+      "none|none|-|"
+      "builtin|builtin|pass|"
+      "floodgate|floodgate|pass|"
+      "floodgate (Redis)|floodgate-redis|pass|"
+      "builtin|builtin|reject|"
+      "floodgate|floodgate|reject|"
+      "floodgate (Redis)|floodgate-redis|reject|"
+      "floodgate + penalty box|floodgate|reject|--Floodgate:Penalty:Enabled=true"
+    )
+    # "variant baseline" pairs whose per-round ratios of requests/s are printed after the table (indexes above)
+    pairs=("2 0" "2 1" "3 0" "3 1" "3 2" "5 0" "5 4" "6 4" "6 5" "7 4")
+    ;;
+  attack)
+    variants=(
+      "floodgate (Redis), over-limit cache on|floodgate-redis|reject|"
+      "floodgate (Redis), over-limit cache off|floodgate-redis|reject|--Floodgate:Redis:OverLimitCache=false"
+    )
+    pairs=("0 1")
+    ;;
+  *) echo "unknown set $set_name (main or attack)" >&2; exit 2 ;;
+esac
+
 work=$(mktemp -d)
 server_pid=""
+redis_pid=""
 stop_server() {
   if [ -n "$server_pid" ]; then
     kill "$server_pid" 2>/dev/null || true
@@ -45,6 +79,10 @@ stop_server() {
 }
 cleanup() {
   stop_server
+  if [ -n "$redis_pid" ]; then
+    kill "$redis_pid" 2>/dev/null || true
+    wait "$redis_pid" 2>/dev/null || true
+  fi
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -59,21 +97,48 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 echo "building Release ..." >&2
 dotnet build "$project" -c Release -v quiet -nologo >"$work/build.log" 2>&1 || { tail -n 30 "$work/build.log" >&2; exit 1; }
 
-# name|mode|limit|extra arguments
-variants=(
-  "none|none|-|"
-  "builtin|builtin|pass|"
-  "floodgate|floodgate|pass|"
-  "builtin|builtin|reject|"
-  "floodgate|floodgate|reject|"
-  "floodgate + penalty box|floodgate|reject|--Floodgate:Penalty:Enabled=true"
-)
+redis_cli=()
+if printf '%s\n' "${variants[@]}" | grep -q '|floodgate-redis|'; then
+  for program in redis-server redis-cli; do
+    command -v "$program" >/dev/null || { echo "$program is required for the Redis variants" >&2; exit 1; }
+  done
+  # A free loopback port: one nothing answers on, and that redis-server then manages to bind.
+  for _ in $(seq 1 20); do
+    redis_port=$((20000 + RANDOM % 40000))
+    if (exec 3<>"/dev/tcp/127.0.0.1/$redis_port") 2>/dev/null; then continue; fi
+    redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no --protected-mode yes \
+      --dir "$work" --logfile "$work/redis.log" &
+    redis_pid=$!
+    for _ in $(seq 1 50); do
+      redis-cli -h 127.0.0.1 -p "$redis_port" PING >/dev/null 2>&1 && break
+      kill -0 "$redis_pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    if redis-cli -h 127.0.0.1 -p "$redis_port" PING >/dev/null 2>&1; then break; fi
+    wait "$redis_pid" 2>/dev/null || true
+    redis_pid=""
+  done
+  [ -n "$redis_pid" ] || { echo "could not start redis-server on a free loopback port" >&2; exit 1; }
+  redis_cli=(redis-cli -h 127.0.0.1 -p "$redis_port")
+  echo "redis-server $(redis-server --version | awk '{ sub("v=", "", $3); print $3 }') on 127.0.0.1:$redis_port" >&2
+fi
+
+# Script calls (EVALSHA and EVAL) Redis has run so far, from INFO commandstats. Commands that scripts run inside
+# count there too (TIME, HMGET, ...), so the commands a client sent come from the client (/bench/stats redis_ops).
+redis_scripts() {
+  "${redis_cli[@]}" INFO commandstats | tr -d '\r' \
+    | awk -F'[:=,]' '$1 == "cmdstat_evalsha" || $1 == "cmdstat_eval" { t += $3 } END { print t + 0 }'
+}
 
 start_server() { # mode limit extra
-  local limit=$2
+  local limit=$2 extra=$3
   [ "$limit" = "-" ] && limit=pass
+  if [ "$1" = floodgate-redis ]; then
+    "${redis_cli[@]}" FLUSHALL >/dev/null
+    extra="$extra --Floodgate:Redis:Configuration=127.0.0.1:$redis_port"
+  fi
   # shellcheck disable=SC2086 # extra arguments are split on purpose
-  dotnet "$app" "$1" "$limit" "$port" $3 >"$work/server.log" 2>&1 &
+  dotnet "$app" "$1" "$limit" "$port" $extra >"$work/server.log" 2>&1 &
   server_pid=$!
   for _ in $(seq 100); do
     if curl -s -o /dev/null --max-time 1 "$url"; then
@@ -89,30 +154,51 @@ start_server() { # mode limit extra
   exit 1
 }
 
-# The app's process CPU time (us), bytes allocated and gen0 collections so far, from its exempt /bench/stats route.
+# The app's process CPU time (us), bytes allocated, gen0/1/2 collections, keys held, evictions, Redis round trips,
+# over-limit cache hits and switches to the failure mode so far, from its exempt /bench/stats route.
 stats() {
   { curl -s --max-time 5 "http://127.0.0.1:$port/bench/stats"; echo; } | sed "s/[a-z_0-9]*=//g"
 }
 
 results="$work/results.tsv"
 : >"$results"
+status=0
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
+started=$(date -u '+%Y-%m-%d %H:%M UTC')
 for round in $(seq "$rounds"); do
   for v in "${!variants[@]}"; do
     IFS='|' read -r name mode limit extra <<<"${variants[$v]}"
     start_server "$mode" "$limit" "$extra"
     wrk -t"$threads" -c"$connections" -d"${warmup}s" "$url" >/dev/null
-    read -r cpu0 alloc0 gen0_0 _ < <(stats)
+    read -r cpu0 alloc0 gen0_0 _ _ _ _ trips0 hits0 _ ops0 < <(stats)
+    scripts0=0
+    [ "$mode" = floodgate-redis ] && scripts0=$(redis_scripts)
     line=$(wrk -t"$threads" -c"$connections" -d"${duration}s" -s "$here/report.lua" "$url" | grep '^RESULT ')
-    read -r cpu1 alloc1 gen0_1 _ < <(stats)
+    read -r cpu1 alloc1 gen0_1 _ _ _ _ trips1 hits1 degraded ops1 < <(stats)
+    scripts1=0
+    [ "$mode" = floodgate-redis ] && scripts1=$(redis_scripts)
     stop_server
     # shellcheck disable=SC2001
     read -r requests duration_us p50 p99 status_errors socket_errors < <(echo "$line" | sed 's/[a-z_0-9]*=//g; s/RESULT //')
     rps=$(awk -v r="$requests" -v d="$duration_us" 'BEGIN { printf "%.0f", r / (d / 1e6) }')
     cpu=$(awk -v a="$cpu0" -v b="$cpu1" -v r="$requests" 'BEGIN { printf "%.1f", (b - a) / r }')
     alloc=$(awk -v a="$alloc0" -v b="$alloc1" -v r="$requests" 'BEGIN { printf "%.0f", (b - a) / r }')
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$v" "$round" "$rps" "$p50" "$p99" "$requests" "$status_errors" "$socket_errors" "$cpu" "$alloc" >>"$results"
-    printf 'round %s  %-24s %-6s %8s req/s  p50 %6s us  p99 %6s us  server CPU %5s us/req  %5s B/req  gen0 GCs %s  non-2xx %s/%s  socket errors %s\n' \
-      "$round" "$name" "$limit" "$rps" "$p50" "$p99" "$cpu" "$alloc" "$((gen0_1 - gen0_0))" "$status_errors" "$requests" "$socket_errors" >&2
+    per_request() { awk -v a="$1" -v b="$2" -v r="$requests" 'BEGIN { printf "%.3f", (b - a) / r }'; }
+    commands=- scripts=- trips=- hits=-
+    if [ "$mode" = floodgate-redis ]; then
+      commands=$(per_request "$ops0" "$ops1")
+      scripts=$(per_request "$scripts0" "$scripts1")
+      trips=$(per_request "$trips0" "$trips1")
+      hits=$(per_request "$hits0" "$hits1")
+      if [ "$degraded" != 0 ]; then
+        echo "WARNING: the Redis store switched to its failure mode $degraded time(s) in this run" >&2
+        status=1
+      fi
+    fi
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$v" "$round" "$rps" "$p50" "$p99" "$requests" "$status_errors" "$socket_errors" "$cpu" "$alloc" "$commands" "$scripts" "$trips" "$hits" >>"$results"
+    printf 'round %s  %-24s %-6s %8s req/s  p50 %6s us  p99 %6s us  server CPU %5s us/req  %5s B/req  gen0 GCs %s  non-2xx %s/%s  socket errors %s  Redis commands/req %s  scripts run by Redis/req %s  store round trips/req %s  over-limit cache hits/req %s  load %s\n' \
+      "$round" "$name" "$limit" "$rps" "$p50" "$p99" "$cpu" "$alloc" "$((gen0_1 - gen0_0))" "$status_errors" "$requests" "$socket_errors" \
+      "$commands" "$scripts" "$trips" "$hits" "$(cut -d' ' -f1-3 /proc/loadavg)" >&2
   done
 done
 
@@ -122,13 +208,21 @@ done
 median() { sort -n | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else printf "%.0f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 column_median() { awk -F'\t' -v v="$1" -v c="$2" '$1 == v { print $c }' "$results" | median; }
 
-declare -A rps p50 p99 rejected cpu alloc
+# The median of a column with decimals (or "-" when the variant has none).
+decimal_median() {
+  awk -F'\t' -v v="$1" -v c="$2" '$1 == v && $c != "-" { print $c }' "$results" | sort -g \
+    | awk -v f="$3" '{ a[NR] = $1 } END { if (NR == 0) print "-"; else printf f "\n", (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
+}
+
+declare -A rps p50 p99 rejected cpu alloc commands scripts
 for v in "${!variants[@]}"; do
   rps[$v]=$(column_median "$v" 3)
   p50[$v]=$(column_median "$v" 4)
   p99[$v]=$(column_median "$v" 5)
-  cpu[$v]=$(awk -F'\t' -v v="$v" '$1 == v { print $9 }' "$results" | sort -n | awk '{ a[NR] = $1 } END { printf "%.1f", (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }')
+  cpu[$v]=$(decimal_median "$v" 9 "%.1f")
   alloc[$v]=$(column_median "$v" 10)
+  commands[$v]=$(decimal_median "$v" 11 "%.3f")
+  scripts[$v]=$(decimal_median "$v" 12 "%.3f")
   rejected[$v]=$(awk -F'\t' -v v="$v" '$1 == v { s += $7; t += $6 } END { printf "%.1f", t ? 100 * s / t : 0 }' "$results")
 done
 
@@ -139,12 +233,23 @@ paired_ratio() {
 }
 ms() { awk -v us="$1" 'BEGIN { printf "%.2f", us / 1000 }'; }
 
+# The per-round ratios themselves, in round order.
+round_ratios() {
+  awk -F'\t' -v v="$1" -v b="$2" '$1 == v { x[$2] = $3 } $1 == b { y[$2] = $3 } END { for (r = 1; r in x; r++) if (y[r] > 0) printf "%s%.2f", (r > 1 ? " / " : ""), x[r] / y[r] }' "$results"
+}
+label() { IFS='|' read -r n _ l _ <<<"${variants[$1]}"; [ "$l" = "-" ] && echo "$n" || echo "$n $l"; }
+none_index=""
+IFS='|' read -r _ first_mode _ _ <<<"${variants[0]}"
+[ "$first_mode" = none ] && none_index=0
+
 echo
+echo "\`bench/http/run.sh -s $set_name -n $rounds -d $duration -w $warmup -c $connections -t $threads\`, $started;"
 echo "wrk -t$threads -c$connections -d${duration}s $url (after ${warmup}s warm-up), $rounds interleaved rounds;"
-echo "medians; ratios are medians of the per-round ratios of requests/s."
+echo "load average (1, 5, 15 min) at start $load_start, at end $(cut -d' ' -f1-3 /proc/loadavg); $(nproc) cores."
+echo "Medians; ratios are medians of the per-round ratios of requests/s."
 echo
-echo "| mode | limit | requests/s | p50 ms | p99 ms | rejected | vs none | vs builtin | server CPU µs/req | allocated B/req |"
-echo "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+echo "| mode | limit | requests/s | p50 ms | p99 ms | rejected | vs none | vs builtin | server CPU µs/req | allocated B/req | Redis commands/req (scripts) |"
+echo "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
 for v in "${!variants[@]}"; do
   IFS='|' read -r name mode limit extra <<<"${variants[$v]}"
   builtin="-"
@@ -154,5 +259,29 @@ for v in "${!variants[@]}"; do
       builtin=$(paired_ratio "$v" "$b")
     fi
   done
-  echo "| $name | $limit | ${rps[$v]} | $(ms "${p50[$v]}") | $(ms "${p99[$v]}") | ${rejected[$v]} % | $(paired_ratio "$v" 0) | $builtin | ${cpu[$v]} | ${alloc[$v]} |"
+  vs_none="-"
+  [ -n "$none_index" ] && vs_none=$(paired_ratio "$v" "$none_index")
+  echo "| $name | $limit | ${rps[$v]} | $(ms "${p50[$v]}") | $(ms "${p99[$v]}") | ${rejected[$v]} % | $vs_none | $builtin | ${cpu[$v]} | ${alloc[$v]} | ${commands[$v]}$([ "${scripts[$v]}" != "-" ] && echo " (${scripts[$v]})") |"
 done
+
+echo
+echo "Per-round ratios of requests/s (median first, then rounds 1 / 2 / ...):"
+echo
+echo "| variant | against | median | per round |"
+echo "| --- | --- | ---: | --- |"
+for pair in "${pairs[@]}"; do
+  read -r a b <<<"$pair"
+  echo "| $(label "$a") | $(label "$b") | $(paired_ratio "$a" "$b") | $(round_ratios "$a" "$b") |"
+done
+
+echo
+echo "Raw results (variant, round, requests/s, p50 us, p99 us, requests, non-2xx, socket errors, server CPU us/req, B/req, Redis commands sent/req, scripts run by Redis/req, store script calls/req, over-limit cache hits/req):"
+echo
+echo '```'
+cat "$results"
+echo '```'
+if [ "$status" != 0 ]; then
+  echo
+  echo "WARNING: the Redis store switched to its failure mode in some run (see above)."
+fi
+exit "$status"

@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Floodgate's Redis store against the ceiling of one Redis shard running the same script.
 #
-# Starts its own redis-server on a free loopback port (no persistence), then, in ROUNDS interleaved rounds, for each
-# number of callers: redis-benchmark EVALSHA of the store's batch script (one sliding-window-counter admission, cost 1,
-# random keys) = the ceiling; redis-benchmark PING for reference; Floodgate.RedisBench (RedisRateLimitStore.AcquireAsync
-# from that many concurrent callers, closed loop). Then the attack: all callers on one key over its limit, over-limit
-# cache on and off. Prints one markdown report of medians and per-round ratios.
+# Starts its own redis-server on a free loopback port (no persistence), checks that the script the bench dumps is the
+# one the store loads, then measures once, for reference: redis-benchmark PING, and EVALSHA pipelined on one connection
+# (-c 1 -P callers). Then ROUNDS interleaved rounds; in each, for each number of callers, back to back (order
+# alternating between rounds): redis-benchmark -c callers EVALSHA of the store's batch script (one sliding-window-counter
+# admission, cost 1, random keys) = the ceiling; the same EVALSHA through StackExchange.Redis alone; and Floodgate
+# (RedisRateLimitStore.AcquireAsync from that many concurrent callers, closed loop). Then the attack: all callers on one
+# key over its limit, over-limit cache on and off. Prints one markdown report of medians and per-round ratios.
+# About 4-5 minutes with the defaults on a 2-core machine.
 #
 #   bench/redis/run.sh
 #   ROUNDS=5 DURATION=5 CALLERS="1 16 64 256" ATTACK_CALLERS=64 bench/redis/run.sh
@@ -162,6 +165,12 @@ echo "Script SHA1 $sha; redis-benchmark command: \`${evalsha[*]}\` with \`-r $KE
 echo "Redis's own time per script call (INFO commandstats, all rounds): $(echo "$script_stats" | sed -E 's/^cmdstat_([a-z]+):calls=([0-9]+),usec=[0-9]+,usec_per_call=([0-9.]+).*/\1 \3 us over \2 calls/' | paste -sd';' | sed 's/;/; /g')."
 echo
 "${bench[@]}" --report "$results"
+echo
+echo "The store's own cost per decision, without Redis (fake multiplexer that answers at once; process CPU time, best of 3):"
+echo
+echo '```'
+"${bench[@]}" --overhead --threads 1,32 --duration 1 --repetitions 3 || status=1
+echo '```'
 echo
 echo "Raw results (round, kind, callers, ops/s, p50 us, p99 us, round trips per decision, failures, degraded, round trips, over-limit cache hits, client CPU us, allocated B, Redis CPU us; the last three per decision):"
 echo
