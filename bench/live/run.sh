@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # What connected live-stream listeners cost the requests: Floodgate.Server under wrk with no listener and with
-# LISTENERS WebSockets on /ws/global (bench/Floodgate.LiveBench, reading everything), in interleaved rounds.
+# LISTENERS WebSockets on /ws/global (bench/Floodgate.LiveBench, reading everything), in interleaved rounds:
+# with only the stats event each second on the stream ("stats only"), and with the stream at its budgets ("flood").
 #
 #   bench/live/run.sh [-n ROUNDS] [-d SECONDS] [-w WARMUP_SECONDS] [-l LISTENERS] [-c CONNECTIONS] [-p PORT]
 #
 # The load is one client hammering GET /api/data (100/minute): after its first 100 requests every request is
-# denied, so the stream carries as many events as the default budgets allow (200 denied + 20 allowed per second,
+# denied, so the stream carries as many events as the default budgets allow (100 denied + 10 allowed per second,
 # plus one stats event): the heaviest steady stream there is. Every listener receives each event. Prints a markdown
 # table of medians, with the per-round ratio of requests/s to the run without listeners.
 # Only 127.0.0.1 is ever targeted; every process started here is stopped on exit.
@@ -20,7 +21,7 @@ while getopts "n:d:w:l:c:p:h" opt; do
     l) listeners=$OPTARG ;;
     c) connections=$OPTARG ;;
     p) port=$OPTARG ;;
-    *) sed -n '2,11p' "$0"; exit 2 ;;
+    *) sed -n '2,12p' "$0"; exit 2 ;;
   esac
 done
 
@@ -35,7 +36,12 @@ work=$(mktemp -d)
 server_pid="" bench_pid=""
 stop_all() {
   if [ -n "$bench_pid" ]; then exec 7>&- 2>/dev/null || true; kill "$bench_pid" 2>/dev/null || true; wait "$bench_pid" 2>/dev/null || true; bench_pid=""; fi
-  if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; server_pid=""; fi
+  if [ -n "$server_pid" ]; then
+    kill "$server_pid" 2>/dev/null || true
+    wait "$server_pid" 2>/dev/null && status=0 || status=$?
+    [ "$status" -le 1 ] || [ "$status" = 143 ] || { echo "the server exited with $status on SIGTERM:" >&2; tail -n 40 "$work/server.log" >&2; }
+    server_pid=""
+  fi
 }
 trap 'stop_all; rm -rf "$work"' EXIT
 trap 'exit 130' INT TERM
@@ -46,10 +52,14 @@ for project in src/Floodgate.Server bench/Floodgate.LiveBench; do
   dotnet build "$root/$project" -c Release -v quiet -nologo >"$work/build.log" 2>&1 || { tail -n 30 "$work/build.log" >&2; exit 1; }
 done
 
-start_server() {
+start_server() { # extra server arguments
+  if curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$port/health"; then
+    echo "port $port is already in use; pass another with -p" >&2
+    exit 1
+  fi
   rm -f "$work/floodgate.db"
-  (cd "$work" && dotnet "$server_dir/Floodgate.Server.dll" --urls="http://127.0.0.1:$port" --contentRoot="$server_dir" \
-    --Floodgate:Policies:Path="$work/floodgate.db" --Logging:LogLevel:Default=Warning >"$work/server.log" 2>&1) &
+  (cd "$work" && exec dotnet "$server_dir/Floodgate.Server.dll" --urls="http://127.0.0.1:$port" --contentRoot="$server_dir" \
+    --Floodgate:Policies:Path="$work/floodgate.db" --Logging:LogLevel:Default=Warning $1 >"$work/server.log" 2>&1) &
   server_pid=$!
   for _ in $(seq 100); do
     curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$port/health" && return 0
@@ -62,9 +72,17 @@ start_server() {
 
 results="$work/results.tsv"
 : >"$results"
+# name|listeners|server arguments
+variants=(
+  "no listener|0|"
+  "stats only|$listeners|--Floodgate:Live:DeniedEventsPerSecond=0 --Floodgate:Live:AllowedEventsPerSecond=0"
+  "flood|$listeners|"
+)
 for round in $(seq "$rounds"); do
-  for n in 0 "$listeners"; do
-    start_server
+  for v in "${!variants[@]}"; do
+    IFS='|' read -r name n extra <<<"${variants[$v]}"
+    # shellcheck disable=SC2086 # extra arguments are split on purpose
+    start_server "$extra"
     if [ "$n" -gt 0 ]; then
       # The listeners read until their stdin (fd 7 here) closes.
       exec 7> >(dotnet "$bench_dll" --url "ws://127.0.0.1:$port/ws/global" --listeners "$n" >"$work/bench.out" 2>&1)
@@ -73,7 +91,6 @@ for round in $(seq "$rounds"); do
       grep '^connected' "$work/bench.out" >&2 || { cat "$work/bench.out" >&2; exit 1; }
     fi
     wrk -t2 -c"$connections" -d"${warmup}s" "$url" >/dev/null
-    read -r before < <(wc -l <"$work/bench.out" 2>/dev/null || echo 0)
     line=$(wrk -t2 -c"$connections" -d"${duration}s" -s "$root/bench/http/report.lua" "$url" | grep '^RESULT ')
     stats=$(curl -s "http://127.0.0.1:$port/admin/live/history" | grep -o '"listeners":[0-9]*,"dropped":[0-9]*' | tail -n 1)
     delivered="-" dropped="-"
@@ -88,16 +105,16 @@ for round in $(seq "$rounds"); do
     stop_all
     read -r requests duration_us p50 p99 status_errors socket_errors < <(echo "$line" | sed 's/[a-z_0-9]*=//g; s/RESULT //')
     rps=$(awk -v r="$requests" -v d="$duration_us" 'BEGIN { printf "%.0f", r / (d / 1e6) }')
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$n" "$round" "$rps" "$p50" "$p99" "$delivered" "$dropped" >>"$results"
-    printf 'round %s  listeners %5s  %8s req/s  p50 %6s us  p99 %6s us  socket errors %s  messages delivered %s  dropped %s  (%s)\n' \
-      "$round" "$n" "$rps" "$p50" "$p99" "$socket_errors" "$delivered" "$dropped" "$stats" >&2
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$v" "$round" "$rps" "$p50" "$p99" "$delivered" "$dropped" >>"$results"
+    printf 'round %s  %-11s listeners %5s  %8s req/s  p50 %6s us  p99 %6s us  socket errors %s  messages delivered %s  dropped %s  (%s)\n' \
+      "$round" "$name" "$n" "$rps" "$p50" "$p99" "$socket_errors" "$delivered" "$dropped" "$stats" >&2
   done
 done
 
 median() { sort -n | awk '{ a[NR] = $1 } END { if (NR == 0) print "-"; else if (NR % 2) print a[(NR + 1) / 2]; else printf "%.0f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
-column() { awk -F'\t' -v n="$1" -v c="$2" '$1 == n && $c != "-" { print $c }' "$results" | median; }
-ratio() {
-  awk -F'\t' -v n="$listeners" '$1 == 0 { x[$2] = $3 } $1 == n { y[$2] = $3 } END { for (r in y) if (x[r] > 0) print y[r] / x[r] }' "$results" \
+column() { awk -F'\t' -v v="$1" -v c="$2" '$1 == v && $c != "-" { print $c }' "$results" | median; }
+ratio() { # median over rounds of requests/s of variant $1 over the variant without listeners in the same round
+  awk -F'\t' -v v="$1" '$1 == 0 { x[$2] = $3 } $1 == v { y[$2] = $3 } END { for (r in y) if (x[r] > 0) print y[r] / x[r] }' "$results" \
     | sort -n | awk '{ a[NR] = $1 } END { if (NR == 0) print "-"; else printf "%.2f", (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
 }
 ms() { awk -v us="$1" 'BEGIN { printf "%.2f", us / 1000 }'; }
@@ -105,10 +122,11 @@ ms() { awk -v us="$1" 'BEGIN { printf "%.2f", us / 1000 }'; }
 echo
 echo "wrk -t2 -c$connections -d${duration}s $url (after ${warmup}s warm-up), $rounds interleaved rounds; medians."
 echo
-echo "| listeners | requests/s | p50 ms | p99 ms | vs no listener | messages delivered | dropped |"
-echo "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
-for n in 0 "$listeners"; do
+echo "| variant | listeners | requests/s | p50 ms | p99 ms | vs no listener | messages delivered | dropped |"
+echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+for v in "${!variants[@]}"; do
+  IFS='|' read -r name n _ <<<"${variants[$v]}"
   r="-"
-  [ "$n" -gt 0 ] && r=$(ratio)
-  echo "| $n | $(column "$n" 3) | $(ms "$(column "$n" 4)") | $(ms "$(column "$n" 5)") | $r | $(column "$n" 6) | $(column "$n" 7) |"
+  [ "$v" -gt 0 ] && r=$(ratio "$v")
+  echo "| $name | $n | $(column "$v" 3) | $(ms "$(column "$v" 4)") | $(ms "$(column "$v" 5)") | $r | $(column "$v" 6) | $(column "$v" 7) |"
 done

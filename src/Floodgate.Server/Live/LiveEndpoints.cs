@@ -12,20 +12,25 @@ internal static class LiveEndpoints
     private static readonly byte[] KeepAliveLine = ": keep-alive\n\n"u8.ToArray();
     private static readonly byte[] EventEnd = "\n\n"u8.ToArray();
 
+    // After sending, a connection lets events gather about 100 ms before it sends again: under a flood each connection
+    // wakes ten times a second instead of once per event, and a quiet stream still sends at once. The pause varies
+    // (75-125 ms) so that connections woken by the same event drift apart instead of all waking together.
+    private static TimeSpan BatchInterval => TimeSpan.FromMilliseconds(75 + Random.Shared.Next(51));
+
     public static void MapLive(this WebApplication app, KeyAuthorization authorization)
     {
         var ws = app.MapGroup("/ws").RequireKey(authorization, "admin").WithTags("Live")
             .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status400BadRequest);
-        ws.MapGet("/global", (HttpContext context, LiveHub hub, IHostApplicationLifetime lifetime) => WebSocketAsync(context, hub, lifetime, null))
+        ws.MapGet("/global", (HttpContext context, LiveHub hub, IHostApplicationLifetime lifetime, TimeProvider timeProvider) => WebSocketAsync(context, hub, lifetime, timeProvider, null))
             .WithSummary("Every event, over a WebSocket (one JSON event per text message)");
-        ws.MapGet("/{clientId}", (string clientId, HttpContext context, LiveHub hub, IHostApplicationLifetime lifetime) => WebSocketAsync(context, hub, lifetime, AdminEndpoints.ClientId(clientId)))
+        ws.MapGet("/{clientId}", (string clientId, HttpContext context, LiveHub hub, IHostApplicationLifetime lifetime, TimeProvider timeProvider) => WebSocketAsync(context, hub, lifetime, timeProvider, AdminEndpoints.ClientId(clientId)))
             .WithSummary("One client's events, plus stats and config changes, over a WebSocket");
 
         var sse = app.MapGroup("/events").RequireKey(authorization, "admin").WithTags("Live")
             .ProducesProblem(StatusCodes.Status401Unauthorized);
-        sse.MapGet("", (HttpContext context, LiveHub hub, IHostApplicationLifetime lifetime) => ServerSentEventsAsync(context, hub, lifetime, null))
+        sse.MapGet("", (HttpContext context, LiveHub hub, IHostApplicationLifetime lifetime, TimeProvider timeProvider) => ServerSentEventsAsync(context, hub, lifetime, timeProvider, null))
             .WithSummary("Every event, as Server-Sent Events");
-        sse.MapGet("/{clientId}", (string clientId, HttpContext context, LiveHub hub, IHostApplicationLifetime lifetime) => ServerSentEventsAsync(context, hub, lifetime, AdminEndpoints.ClientId(clientId)))
+        sse.MapGet("/{clientId}", (string clientId, HttpContext context, LiveHub hub, IHostApplicationLifetime lifetime, TimeProvider timeProvider) => ServerSentEventsAsync(context, hub, lifetime, timeProvider, AdminEndpoints.ClientId(clientId)))
             .WithSummary("One client's events, plus stats and config changes, as Server-Sent Events");
 
         app.MapGet("/admin/live/history", (LiveHub hub) => Results.Bytes(hub.History(), "application/json"))
@@ -33,7 +38,7 @@ internal static class LiveEndpoints
             .WithSummary("The stats events of the last five minutes, oldest first");
     }
 
-    private static async Task<IResult> WebSocketAsync(HttpContext context, LiveHub hub, IHostApplicationLifetime lifetime, string? client)
+    private static async Task<IResult> WebSocketAsync(HttpContext context, LiveHub hub, IHostApplicationLifetime lifetime, TimeProvider timeProvider, string? client)
     {
         if (!context.WebSockets.IsWebSocketRequest)
         {
@@ -55,10 +60,20 @@ internal static class LiveEndpoints
         {
             while (!closed.IsCancellationRequested)
             {
-                if (await subscription.NextAsync(KeepAlive, closed.Token) is { } message)
+                var message = await subscription.NextAsync(KeepAlive, closed.Token);
+                if (message is null)
+                {
+                    continue;
+                }
+
+                // Everything already queued goes out now, one event per message.
+                while (message is not null)
                 {
                     await socket.SendAsync(message.Json, WebSocketMessageType.Text, endOfMessage: true, closed.Token);
+                    message = subscription.TryNext();
                 }
+
+                await Task.Delay(BatchInterval, timeProvider, closed.Token);
             }
         }
         catch (Exception ex) when (ex is OperationCanceledException or WebSocketException)
@@ -105,7 +120,7 @@ internal static class LiveEndpoints
         await closed.CancelAsync();
     }
 
-    private static async Task<IResult> ServerSentEventsAsync(HttpContext context, LiveHub hub, IHostApplicationLifetime lifetime, string? client)
+    private static async Task<IResult> ServerSentEventsAsync(HttpContext context, LiveHub hub, IHostApplicationLifetime lifetime, TimeProvider timeProvider, string? client)
     {
         using var subscription = hub.Subscribe(client);
         if (subscription is null)
@@ -141,6 +156,7 @@ internal static class LiveEndpoints
                 }
 
                 await response.Body.FlushAsync(ct);
+                await Task.Delay(BatchInterval, timeProvider, ct);
             }
         }
         catch (OperationCanceledException)

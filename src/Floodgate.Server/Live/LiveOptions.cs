@@ -9,10 +9,10 @@ public sealed class LiveOptions
     public const string SectionName = "Floodgate:Live";
 
     /// <summary>Allowed requests that become events, per instance per second (0: none). The stats count them all.</summary>
-    public int AllowedEventsPerSecond { get; set; } = 20;
+    public int AllowedEventsPerSecond { get; set; } = 10;
 
     /// <summary>Denied requests that become events, per instance per second (0: none). The stats count them all.</summary>
-    public int DeniedEventsPerSecond { get; set; } = 200;
+    public int DeniedEventsPerSecond { get; set; } = 100;
 
     /// <summary>Events queued per connection before that connection drops events.</summary>
     public int QueueSize { get; set; } = 1000;

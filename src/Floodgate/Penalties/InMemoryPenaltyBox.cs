@@ -78,9 +78,11 @@ public sealed class InMemoryPenaltyBox : IPenaltyBox, IDisposable
             return new((BanRecord?)null);
         }
 
-        // This violation used up the allowance: ban, and start counting afresh for after the ban.
+        // This violation used up the allowance: ban, then start counting afresh for after the ban (in this order, so
+        // that no violation slips between the two and counts towards another ban).
+        var ban = Ban(clientId, null, $"{_options.Violations} violations within {RateLimit.FormatWindow(_options.Window)}");
         _violations.Reset(clientId, _violationLimit);
-        return new(Ban(clientId, null, $"{_options.Violations} violations within {RateLimit.FormatWindow(_options.Window)}"));
+        return new(ban);
     }
 
     /// <inheritdoc />
