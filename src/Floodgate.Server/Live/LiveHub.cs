@@ -31,7 +31,9 @@ internal sealed partial class LiveHub : BackgroundService
     private readonly Dictionary<string, int> _watched = new(StringComparer.Ordinal);
     private readonly Queue<byte[]> _history = new(HistorySeconds);
     private LiveSubscription[] _subscriptions = [];
-    private int _watchedCount;
+
+    // The followed clients as an immutable snapshot, replaced on (un)subscribe: requests read it without a lock.
+    private HashSet<string> _watchedSnapshot = new(StringComparer.Ordinal);
     private long _dropped;
 
     public LiveHub(IOptions<LiveOptions> options, TimeProvider timeProvider, IPenaltyBox bans, ILogger<LiveHub> logger, IMeterFactory meters, LiveRelay? relay = null)
@@ -66,15 +68,8 @@ internal sealed partial class LiveHub : BackgroundService
     /// <summary>Whether a stream follows <paramref name="client"/> (its events are never sampled away).</summary>
     public bool IsWatched(string client)
     {
-        if (Volatile.Read(ref _watchedCount) == 0)
-        {
-            return false;
-        }
-
-        lock (_gate)
-        {
-            return _watched.ContainsKey(client);
-        }
+        var watched = Volatile.Read(ref _watchedSnapshot);
+        return watched.Count > 0 && watched.Contains(client);
     }
 
     /// <summary>Hands <paramref name="liveEvent"/> to the hub without waiting.</summary>
@@ -101,7 +96,7 @@ internal sealed partial class LiveHub : BackgroundService
             if (client is not null)
             {
                 _watched[client] = _watched.GetValueOrDefault(client) + 1;
-                _watchedCount = _watched.Count;
+                Volatile.Write(ref _watchedSnapshot, new HashSet<string>(_watched.Keys, StringComparer.Ordinal));
             }
 
             return subscription;
@@ -130,7 +125,7 @@ internal sealed partial class LiveHub : BackgroundService
                     _watched[client] = count - 1;
                 }
 
-                _watchedCount = _watched.Count;
+                Volatile.Write(ref _watchedSnapshot, new HashSet<string>(_watched.Keys, StringComparer.Ordinal));
             }
         }
     }
