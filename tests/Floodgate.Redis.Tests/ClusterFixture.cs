@@ -16,6 +16,15 @@ public sealed class ClusterFixture : IDisposable
             if (Cluster is not null)
             {
                 Connection = FloodgateRedisBuilderExtensions.Connect(new RedisStoreOptions { Configuration = Cluster.Configuration, Timeout = TimeSpan.FromSeconds(5) });
+
+                // Connect does not wait (Redis down at start-up must not stop an application); the tests need the
+                // connection to have found all three masters and to know it speaks to a Cluster (until then it
+                // hashes no slot, and the store answers with its failure mode).
+                var connection = Connection;
+                Poll.Until(
+                    () => connection.HashSlot("probe") >= 0 && connection.GetServers().Count(server => server.IsConnected) == 3,
+                    TimeSpan.FromSeconds(30),
+                    "the connection to discover the three cluster masters");
             }
         }
         catch
