@@ -32,8 +32,7 @@ public sealed class RedisPenaltyBox : IPenaltyBox, IDisposable
     private readonly ILogger _logger;
     private readonly RedisKey _index;
     private readonly string _violationReason;
-    private long _unavailableUntil;
-    private int _degraded;
+    private readonly RedisOutage _outage;
 
     /// <summary>Creates the box on a shared multiplexer; <paramref name="fallback"/> bans while Redis cannot be reached.</summary>
     public RedisPenaltyBox(
@@ -52,6 +51,7 @@ public sealed class RedisPenaltyBox : IPenaltyBox, IDisposable
         _redis = redis;
         _options = options;
         _timeProvider = timeProvider ?? TimeProvider.System;
+        _outage = new RedisOutage(_timeProvider, options.RetryInterval);
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _ownsFallback = fallback is null;
         _fallback = fallback ?? new InMemoryPenaltyBox(_penalty, _timeProvider);
@@ -60,7 +60,7 @@ public sealed class RedisPenaltyBox : IPenaltyBox, IDisposable
     }
 
     /// <summary>Whether bans are being kept in this process instead of Redis right now.</summary>
-    public bool IsDegraded => Volatile.Read(ref _degraded) == 1;
+    public bool IsDegraded => _outage.IsDegraded;
 
     /// <summary>Raised when this instance bans a client (by violations or by an operator).</summary>
     public event Action<BanRecord>? Banned;
@@ -305,14 +305,11 @@ public sealed class RedisPenaltyBox : IPenaltyBox, IDisposable
 
     private static DateTimeOffset FromMicroseconds(long microseconds) => DateTimeOffset.UnixEpoch.AddTicks(microseconds * 10);
 
-    private bool Unavailable() =>
-        Volatile.Read(ref _unavailableUntil) is var until && until != 0 && _timeProvider.GetTimestamp() < until;
+    private bool Unavailable() => _outage.Resting;
 
     private void Failed(Exception exception)
     {
-        var retryTicks = (long)(_options.RetryInterval.Ticks * (_timeProvider.TimestampFrequency / (double)TimeSpan.TicksPerSecond));
-        Volatile.Write(ref _unavailableUntil, _timeProvider.GetTimestamp() + retryTicks);
-        if (Interlocked.Exchange(ref _degraded, 1) == 0)
+        if (_outage.Fail())
         {
             Log.PenaltyBoxUnavailable(_logger, exception);
         }
@@ -320,9 +317,8 @@ public sealed class RedisPenaltyBox : IPenaltyBox, IDisposable
 
     private void Recovered()
     {
-        if (Volatile.Read(ref _degraded) == 1 && Interlocked.Exchange(ref _degraded, 0) == 1)
+        if (_outage.Recover())
         {
-            Volatile.Write(ref _unavailableUntil, 0);
             Log.PenaltyBoxRecovered(_logger);
         }
     }

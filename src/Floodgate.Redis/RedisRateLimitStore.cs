@@ -26,8 +26,7 @@ public sealed class RedisRateLimitStore : IRateLimitStore, IDisposable
     private readonly ILogger _logger;
     private readonly InMemoryRateLimitStore _fallback;
     private readonly ConcurrentDictionary<string, long> _overLimit = new(StringComparer.Ordinal);
-    private long _unavailableUntil;
-    private int _degraded;
+    private readonly RedisOutage _outage;
     private long _overLimitHits;
     private long _roundTrips;
 
@@ -40,12 +39,13 @@ public sealed class RedisRateLimitStore : IRateLimitStore, IDisposable
         _redis = redis;
         _options = options;
         _timeProvider = timeProvider ?? TimeProvider.System;
+        _outage = new RedisOutage(_timeProvider, options.RetryInterval);
         _logger = (ILogger?)logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
         _fallback = new InMemoryRateLimitStore(timeProvider: _timeProvider);
     }
 
     /// <summary>Whether decisions are being made by the failure mode instead of Redis right now.</summary>
-    public bool IsDegraded => Volatile.Read(ref _degraded) == 1;
+    public bool IsDegraded => _outage.IsDegraded;
 
     /// <summary>Decisions answered by the over-limit cache without a round trip.</summary>
     public long OverLimitCacheHits => Interlocked.Read(ref _overLimitHits);
@@ -358,14 +358,11 @@ public sealed class RedisRateLimitStore : IRateLimitStore, IDisposable
         }
     }
 
-    private bool Unavailable() =>
-        Volatile.Read(ref _unavailableUntil) is var until && until != 0 && _timeProvider.GetTimestamp() < until;
+    private bool Unavailable() => _outage.Resting;
 
     private void Failed(Exception exception)
     {
-        var retryTicks = (long)(_options.RetryInterval.Ticks * (_timeProvider.TimestampFrequency / (double)TimeSpan.TicksPerSecond));
-        Volatile.Write(ref _unavailableUntil, _timeProvider.GetTimestamp() + retryTicks);
-        if (Interlocked.Exchange(ref _degraded, 1) == 0)
+        if (_outage.Fail())
         {
             Log.RedisUnavailable(_logger, _options.FailureMode, exception);
             DegradedChanged?.Invoke(true);
@@ -374,9 +371,8 @@ public sealed class RedisRateLimitStore : IRateLimitStore, IDisposable
 
     private void Recovered()
     {
-        if (Volatile.Read(ref _degraded) == 1 && Interlocked.Exchange(ref _degraded, 0) == 1)
+        if (_outage.Recover())
         {
-            Volatile.Write(ref _unavailableUntil, 0);
             Log.RedisRecovered(_logger);
             DegradedChanged?.Invoke(false);
         }

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Floodgate.Server.Stats;
 
 namespace Floodgate.Server.Live;
 
@@ -167,9 +168,9 @@ internal sealed class LiveStats : BackgroundService
         _hub.Listeners,
         _hub.Dropped);
 
-    private static List<StatsRow> Merge(IEnumerable<StatsRow> rows, int count) =>
+    private static List<TrafficRow> Merge(IEnumerable<TrafficRow> rows, int count) =>
         rows.GroupBy(r => r.Name, StringComparer.Ordinal)
-            .Select(g => new StatsRow(g.Key, g.Sum(r => r.Allowed), g.Sum(r => r.Denied)))
+            .Select(g => new TrafficRow(g.Key, g.Sum(r => r.Allowed), g.Sum(r => r.Denied)))
             .OrderByDescending(r => r.Allowed + r.Denied)
             .ThenBy(r => r.Name, StringComparer.Ordinal)
             .Take(count)
@@ -178,8 +179,8 @@ internal sealed class LiveStats : BackgroundService
     /// <summary>The counts of one second on this instance.</summary>
     private sealed class Second
     {
-        private readonly ConcurrentDictionary<string, Counter> _endpoints = new(StringComparer.Ordinal);
-        private readonly ConcurrentDictionary<string, Counter> _clients = new(StringComparer.Ordinal);
+        private readonly ConcurrentDictionary<string, TrafficCounter> _endpoints = new(StringComparer.Ordinal);
+        private readonly ConcurrentDictionary<string, TrafficCounter> _clients = new(StringComparer.Ordinal);
         private long _allowed;
         private long _denied;
         private int _clientCount;
@@ -187,7 +188,7 @@ internal sealed class LiveStats : BackgroundService
         public void Add(string endpoint, string client, bool allowed)
         {
             Interlocked.Increment(ref allowed ? ref _allowed : ref _denied);
-            _endpoints.GetOrAdd(endpoint, static _ => new Counter()).Add(allowed);
+            _endpoints.GetOrAdd(endpoint, static _ => new TrafficCounter()).Add(allowed);
             if (!_clients.TryGetValue(client, out var counter))
             {
                 // Bounded: past the cap, new clients of this second count in the totals only.
@@ -196,7 +197,7 @@ internal sealed class LiveStats : BackgroundService
                     return;
                 }
 
-                counter = _clients.GetOrAdd(client, static _ => new Counter());
+                counter = _clients.GetOrAdd(client, static _ => new TrafficCounter());
                 Interlocked.Increment(ref _clientCount);
             }
 
@@ -209,28 +210,9 @@ internal sealed class LiveStats : BackgroundService
             Second = second,
             Allowed = Interlocked.Read(ref _allowed),
             Denied = Interlocked.Read(ref _denied),
-            Endpoints = Rows(_endpoints, int.MaxValue),
-            Clients = Rows(_clients, PartClients),
+            Endpoints = TrafficCounter.Busiest(_endpoints, int.MaxValue),
+            Clients = TrafficCounter.Busiest(_clients, PartClients),
         };
-
-        private static List<StatsRow> Rows(ConcurrentDictionary<string, Counter> counters, int count) =>
-            counters.Select(kv => new StatsRow(kv.Key, kv.Value.Allowed, kv.Value.Denied))
-                .OrderByDescending(r => r.Allowed + r.Denied)
-                .ThenBy(r => r.Name, StringComparer.Ordinal)
-                .Take(count)
-                .ToList();
-    }
-
-    private sealed class Counter
-    {
-        private long _allowed;
-        private long _denied;
-
-        public long Allowed => Interlocked.Read(ref _allowed);
-
-        public long Denied => Interlocked.Read(ref _denied);
-
-        public void Add(bool allowed) => Interlocked.Increment(ref allowed ? ref _allowed : ref _denied);
     }
 }
 
@@ -245,16 +227,13 @@ internal sealed record StatsPart
 
     public long Denied { get; init; }
 
-    public List<StatsRow>? Endpoints { get; init; }
+    public List<TrafficRow>? Endpoints { get; init; }
 
-    public List<StatsRow>? Clients { get; init; }
+    public List<TrafficRow>? Clients { get; init; }
 }
 
-/// <summary>An endpoint or a client with its allowed and denied requests in one second.</summary>
-internal sealed record StatsRow(string Name, long Allowed, long Denied);
-
 /// <summary><c>stats</c>: one second of traffic, summed over the instances that reported it.</summary>
-internal sealed class StatsEvent(DateTimeOffset time, long second, long allowed, long denied, List<StatsRow> endpoints, List<StatsRow> topClients, int instances, int listeners, long dropped)
+internal sealed class StatsEvent(DateTimeOffset time, long second, long allowed, long denied, List<TrafficRow> endpoints, List<TrafficRow> topClients, int instances, int listeners, long dropped)
     : LiveEvent("stats", time)
 {
     public override bool Relayed => false;
@@ -271,7 +250,7 @@ internal sealed class StatsEvent(DateTimeOffset time, long second, long allowed,
         writer.WriteNumber("dropped", dropped);
     }
 
-    private static void WriteRows(Utf8JsonWriter writer, string name, List<StatsRow> rows)
+    private static void WriteRows(Utf8JsonWriter writer, string name, List<TrafficRow> rows)
     {
         writer.WriteStartArray(name);
         foreach (var row in rows)
