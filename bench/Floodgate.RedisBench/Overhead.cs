@@ -71,7 +71,7 @@ internal static class Overhead
     {
         RedisKey[] keys = [store.StateKey($"bench:{index}", Scenario.AdmitLimit)];
         var arguments = store.Arguments([new RateLimitRequest($"bench:{index}", Scenario.AdmitLimit, 1)], consume: true);
-        var sha = ScriptFile.Sha1;
+        var sha = RedisScripts.BatchSha1;
         long calls = 0, allowed = 0;
         var bytes = GC.GetAllocatedBytesForCurrentThread();
         while (Stopwatch.GetTimestamp() < deadline)

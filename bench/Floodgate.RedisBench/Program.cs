@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Text;
 using Floodgate.Redis;
 using StackExchange.Redis;
 
@@ -152,8 +153,8 @@ internal static class Program
 
     private static int DumpScript(string path)
     {
-        File.WriteAllBytes(path, ScriptFile.Bytes);
-        Console.WriteLine(Convert.ToHexStringLower(ScriptFile.Sha1));
+        File.WriteAllBytes(path, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false).GetBytes(RedisScripts.Batch));
+        Console.WriteLine(Convert.ToHexStringLower(RedisScripts.BatchSha1));
         return 0;
     }
 

@@ -226,7 +226,7 @@ internal static class Scenario
         // What the store sends for one admission (see --evalsha-args), built once.
         RedisKey[] keys = [store.StateKey(state.Key, AdmitLimit)];
         var arguments = store.Arguments([new RateLimitRequest(state.Key, AdmitLimit, 1)], consume: true);
-        var sha = ScriptFile.Sha1;
+        var sha = RedisScripts.BatchSha1;
         while (Volatile.Read(ref phase.Value) != Stopping)
         {
             var start = Stopwatch.GetTimestamp();
