@@ -58,23 +58,14 @@ internal static class LiveEndpoints
         var receiving = ReceiveUntilClosedAsync(socket, closed);
         try
         {
-            while (!closed.IsCancellationRequested)
-            {
-                var message = await subscription.NextAsync(KeepAlive, closed.Token);
-                if (message is null)
-                {
-                    continue;
-                }
-
-                // Everything already queued goes out now, one event per message.
-                while (message is not null)
-                {
-                    await socket.SendAsync(message.Json, WebSocketMessageType.Text, endOfMessage: true, closed.Token);
-                    message = subscription.TryNext();
-                }
-
-                await Task.Delay(BatchInterval, timeProvider, closed.Token);
-            }
+            // One event per message.
+            await PumpAsync(
+                subscription,
+                timeProvider,
+                (message, ct) => socket.SendAsync(message.Json.AsMemory(), WebSocketMessageType.Text, endOfMessage: true, ct),
+                static _ => ValueTask.CompletedTask,
+                static _ => ValueTask.CompletedTask, // WebSocket pings (KeepAliveInterval) keep an idle connection open
+                closed.Token);
         }
         catch (Exception ex) when (ex is OperationCanceledException or WebSocketException)
         {
@@ -138,36 +129,58 @@ internal static class LiveEndpoints
         try
         {
             await response.Body.FlushAsync(ct);
-            while (!ct.IsCancellationRequested)
-            {
-                var message = await subscription.NextAsync(KeepAlive, ct);
-                if (message is null)
+            await PumpAsync(
+                subscription,
+                timeProvider,
+                async (message, token) =>
                 {
-                    await response.Body.WriteAsync(KeepAliveLine, ct);
-                }
-
-                // Everything already queued goes out in one flush.
-                while (message is not null)
-                {
-                    await response.Body.WriteAsync(Encoding.UTF8.GetBytes($"id: {++id}\nevent: {message.Type}\ndata: "), ct);
-                    await response.Body.WriteAsync(message.Json, ct);
-                    await response.Body.WriteAsync(EventEnd, ct);
-                    message = subscription.TryNext();
-                }
-
-                await response.Body.FlushAsync(ct);
-                await Task.Delay(BatchInterval, timeProvider, ct);
-            }
+                    await response.Body.WriteAsync(Encoding.UTF8.GetBytes($"id: {++id}\nevent: {message.Type}\ndata: "), token);
+                    await response.Body.WriteAsync(message.Json, token);
+                    await response.Body.WriteAsync(EventEnd, token);
+                },
+                token => new ValueTask(response.Body.FlushAsync(token)),
+                token => response.Body.WriteAsync(KeepAliveLine, token),
+                ct);
         }
-        catch (OperationCanceledException)
+        catch (Exception ex) when (ex is OperationCanceledException or IOException)
         {
             // The listener went away.
         }
-        catch (IOException)
-        {
-        }
 
         return Results.Empty;
+    }
+
+    /// <summary>
+    /// Sends a subscription's events until <paramref name="cancellationToken"/> ends the stream: everything queued goes out
+    /// together (<paramref name="send"/> each, then <paramref name="flush"/>), then the connection pauses for
+    /// <see cref="BatchInterval"/>; after <see cref="KeepAlive"/> without an event, <paramref name="idle"/>.
+    /// </summary>
+    private static async Task PumpAsync(
+        LiveSubscription subscription,
+        TimeProvider timeProvider,
+        Func<LiveMessage, CancellationToken, ValueTask> send,
+        Func<CancellationToken, ValueTask> flush,
+        Func<CancellationToken, ValueTask> idle,
+        CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            var message = await subscription.NextAsync(KeepAlive, cancellationToken);
+            if (message is null)
+            {
+                await idle(cancellationToken);
+                await flush(cancellationToken);
+                continue;
+            }
+
+            for (; message is not null; message = subscription.TryNext())
+            {
+                await send(message, cancellationToken);
+            }
+
+            await flush(cancellationToken);
+            await Task.Delay(BatchInterval, timeProvider, cancellationToken);
+        }
     }
 
     private static IResult TooMany() => Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Too many listeners",

@@ -86,8 +86,8 @@ internal sealed record LiveMessage(string Type, string? Client, string Instance,
 }
 
 /// <summary><c>allowed</c> or <c>denied</c>: one limited request and what Floodgate decided.</summary>
-internal sealed class DecisionEvent(DateTimeOffset time, string client, string endpoint, string policy, RateLimitDecision decision, int status)
-    : LiveEvent(decision.IsAllowed && status is not (429 or 420 or 503) ? "allowed" : "denied", time)
+internal sealed class DecisionEvent(DateTimeOffset time, string client, string endpoint, string policy, RateLimitDecision decision, int status, bool allowed)
+    : LiveEvent(allowed ? "allowed" : "denied", time)
 {
     public override string? Client => client;
 
@@ -100,7 +100,7 @@ internal sealed class DecisionEvent(DateTimeOffset time, string client, string e
         writer.WriteNumber("limit", decision.Limit);
         writer.WriteNumber("remaining", decision.Remaining);
         writer.WriteNumber("status", status);
-        if (Type == "denied")
+        if (!allowed)
         {
             writer.WriteString("reason", decision.Reason == RateLimitDenialReason.None ? "LimitExceeded" : decision.Reason.ToString());
             if (!decision.CanRetry)

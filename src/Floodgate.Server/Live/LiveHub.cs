@@ -28,12 +28,11 @@ internal sealed partial class LiveHub : BackgroundService
     });
 
     private readonly Lock _gate = new();
-    private readonly Dictionary<string, int> _watched = new(StringComparer.Ordinal);
     private readonly Queue<byte[]> _history = new(HistorySeconds);
     private LiveSubscription[] _subscriptions = [];
 
-    // The followed clients as an immutable snapshot, replaced on (un)subscribe: requests read it without a lock.
-    private HashSet<string> _watchedSnapshot = new(StringComparer.Ordinal);
+    // The clients that streams follow, derived from the subscriptions whenever they change: requests read it without a lock.
+    private HashSet<string> _watched = new(StringComparer.Ordinal);
     private long _dropped;
 
     public LiveHub(IOptions<LiveOptions> options, TimeProvider timeProvider, IPenaltyBox bans, ILogger<LiveHub> logger, IMeterFactory meters, LiveRelay? relay = null)
@@ -68,7 +67,7 @@ internal sealed partial class LiveHub : BackgroundService
     /// <summary>Whether a stream follows <paramref name="client"/> (its events are never sampled away).</summary>
     public bool IsWatched(string client)
     {
-        var watched = Volatile.Read(ref _watchedSnapshot);
+        var watched = Volatile.Read(ref _watched);
         return watched.Count > 0 && watched.Contains(client);
     }
 
@@ -92,13 +91,7 @@ internal sealed partial class LiveHub : BackgroundService
             }
 
             var subscription = new LiveSubscription(this, client, _options.QueueSize);
-            _subscriptions = [.. _subscriptions, subscription];
-            if (client is not null)
-            {
-                _watched[client] = _watched.GetValueOrDefault(client) + 1;
-                Volatile.Write(ref _watchedSnapshot, new HashSet<string>(_watched.Keys, StringComparer.Ordinal));
-            }
-
+            Replace([.. _subscriptions, subscription]);
             return subscription;
         }
     }
@@ -113,21 +106,15 @@ internal sealed partial class LiveHub : BackgroundService
                 return;
             }
 
-            _subscriptions = [.. _subscriptions[..index], .. _subscriptions[(index + 1)..]];
-            if (subscription.Client is { } client && _watched.TryGetValue(client, out var count))
-            {
-                if (count <= 1)
-                {
-                    _watched.Remove(client);
-                }
-                else
-                {
-                    _watched[client] = count - 1;
-                }
-
-                Volatile.Write(ref _watchedSnapshot, new HashSet<string>(_watched.Keys, StringComparer.Ordinal));
-            }
+            Replace([.. _subscriptions[..index], .. _subscriptions[(index + 1)..]]);
         }
+    }
+
+    /// <summary>Sets the subscriptions (under <see cref="_gate"/>) and the followed clients they imply.</summary>
+    private void Replace(LiveSubscription[] subscriptions)
+    {
+        Volatile.Write(ref _subscriptions, subscriptions);
+        Volatile.Write(ref _watched, subscriptions.Where(s => s.Client is not null).Select(s => s.Client!).ToHashSet(StringComparer.Ordinal));
     }
 
     /// <summary>The <c>stats</c> events of the last five minutes, oldest first, as one JSON array.</summary>

@@ -44,9 +44,8 @@ internal sealed class LiveStats : BackgroundService
     }
 
     /// <summary>Counts one limited request and, within the budgets (or when its client is watched), makes it an event.</summary>
-    public void Record(string endpoint, string client, string policy, RateLimitDecision decision, int status)
+    public void Record(string endpoint, string client, string policy, RateLimitDecision decision, int status, bool allowed)
     {
-        var allowed = decision.IsAllowed && status is not (429 or 420 or 503);
         Volatile.Read(ref _current).Add(endpoint, client, allowed);
         if (!_hub.HasAudience)
         {
@@ -56,7 +55,7 @@ internal sealed class LiveStats : BackgroundService
         var now = _timeProvider.GetUtcNow();
         if (_hub.IsWatched(client) || WithinBudget(now, allowed))
         {
-            _hub.Publish(new DecisionEvent(now, client, endpoint, policy, decision, status));
+            _hub.Publish(new DecisionEvent(now, client, endpoint, policy, decision, status, allowed));
         }
     }
 

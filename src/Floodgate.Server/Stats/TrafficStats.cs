@@ -104,9 +104,11 @@ internal sealed class TrafficStatsMiddleware(RequestDelegate next, TrafficStats 
         if (context.Features.Get<IRateLimitFeature>() is { } feature)
         {
             var endpoint = context.Request.Method + " " + ((context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? context.Request.Path.Value);
+            // What the client got decides: a request let through in shadow mode counts as allowed.
             var status = context.Response.StatusCode;
-            stats.Record(endpoint, feature.Client.Id, status is not (429 or 420 or 503));
-            live.Record(endpoint, feature.Client.Id, feature.Policy, feature.Decision, status);
+            var allowed = status is not (429 or 420 or 503);
+            stats.Record(endpoint, feature.Client.Id, allowed);
+            live.Record(endpoint, feature.Client.Id, feature.Policy, feature.Decision, status, allowed);
         }
     }
 }
