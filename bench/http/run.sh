@@ -34,6 +34,8 @@ done
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
+# shellcheck source=../lib.sh
+. "$root/bench/lib.sh"
 project="$root/bench/Floodgate.HttpBench/Floodgate.HttpBench.csproj"
 app="$root/bench/Floodgate.HttpBench/bin/Release/net10.0/Floodgate.HttpBench.dll"
 url="http://127.0.0.1:$port/api/data"
@@ -102,23 +104,7 @@ if printf '%s\n' "${variants[@]}" | grep -q '|floodgate-redis|'; then
   for program in redis-server redis-cli; do
     command -v "$program" >/dev/null || { echo "$program is required for the Redis variants" >&2; exit 1; }
   done
-  # A free loopback port: one nothing answers on, and that redis-server then manages to bind.
-  for _ in $(seq 1 20); do
-    redis_port=$((20000 + RANDOM % 40000))
-    if (exec 3<>"/dev/tcp/127.0.0.1/$redis_port") 2>/dev/null; then continue; fi
-    redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no --protected-mode yes \
-      --dir "$work" --logfile "$work/redis.log" &
-    redis_pid=$!
-    for _ in $(seq 1 50); do
-      redis-cli -h 127.0.0.1 -p "$redis_port" PING >/dev/null 2>&1 && break
-      kill -0 "$redis_pid" 2>/dev/null || break
-      sleep 0.1
-    done
-    if redis-cli -h 127.0.0.1 -p "$redis_port" PING >/dev/null 2>&1; then break; fi
-    wait "$redis_pid" 2>/dev/null || true
-    redis_pid=""
-  done
-  [ -n "$redis_pid" ] || { echo "could not start redis-server on a free loopback port" >&2; exit 1; }
+  start_redis "$work"
   redis_cli=(redis-cli -h 127.0.0.1 -p "$redis_port")
   echo "redis-server $(redis-server --version | awk '{ sub("v=", "", $3); print $3 }') on 127.0.0.1:$redis_port" >&2
 fi

@@ -35,6 +35,8 @@ done
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
+# shellcheck source=../lib.sh
+. "$root/bench/lib.sh"
 project="$root/bench/Floodgate.HttpBench/Floodgate.HttpBench.csproj"
 app="$root/bench/Floodgate.HttpBench/bin/Release/net10.0/Floodgate.HttpBench.dll"
 url="http://127.0.0.1:$port/api/data"
@@ -73,23 +75,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 echo "building Release ..." >&2
 dotnet build "$project" -c Release -v quiet -nologo >"$work/build.log" 2>&1 || { tail -n 30 "$work/build.log" >&2; exit 1; }
 
-# A free loopback port: one nothing answers on, and that redis-server then manages to bind.
-for _ in $(seq 1 20); do
-  redis_port=$((20000 + RANDOM % 40000))
-  if (exec 3<>"/dev/tcp/127.0.0.1/$redis_port") 2>/dev/null; then continue; fi
-  redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no --protected-mode yes \
-    --dir "$work" --logfile "$work/redis.log" &
-  redis_pid=$!
-  for _ in $(seq 1 50); do
-    redis-cli -h 127.0.0.1 -p "$redis_port" PING >/dev/null 2>&1 && break
-    kill -0 "$redis_pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  if redis-cli -h 127.0.0.1 -p "$redis_port" PING >/dev/null 2>&1; then break; fi
-  wait "$redis_pid" 2>/dev/null || true
-  redis_pid=""
-done
-[ -n "$redis_pid" ] || { echo "could not start redis-server on a free loopback port" >&2; exit 1; }
+start_redis "$work"
 cli=(redis-cli -h 127.0.0.1 -p "$redis_port")
 redis_version=$(redis-server --version | awk '{ sub("v=", "", $3); print $3 }')
 

@@ -16,6 +16,8 @@
 # Only 127.0.0.1 is contacted. Everything started here is stopped on exit.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+# shellcheck source=../lib.sh
+. bench/lib.sh
 
 ROUNDS=${ROUNDS:-3}
 CALLERS=${CALLERS:-"1 16 64 256"}
@@ -46,23 +48,8 @@ dotnet build bench/Floodgate.RedisBench/Floodgate.RedisBench.csproj -c Release -
   || { cat "$work/build.log" >&2; exit 1; }
 bench=(dotnet bench/Floodgate.RedisBench/bin/Release/net10.0/Floodgate.RedisBench.dll)
 
-# A free loopback port: one nothing answers on, and that redis-server then manages to bind.
-for _ in $(seq 1 20); do
-  port=$((20000 + RANDOM % 40000))
-  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then continue; fi
-  redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no --protected-mode yes \
-    --dir "$work" --logfile "$work/redis.log" &
-  redis_pid=$!
-  for _ in $(seq 1 50); do
-    redis-cli -h 127.0.0.1 -p "$port" PING >/dev/null 2>&1 && break
-    kill -0 "$redis_pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  if redis-cli -h 127.0.0.1 -p "$port" PING >/dev/null 2>&1; then break; fi
-  wait "$redis_pid" 2>/dev/null || true
-  redis_pid=""
-done
-[ -n "$redis_pid" ] || { echo "could not start redis-server on a free loopback port" >&2; exit 1; }
+start_redis "$work"
+port=$redis_port
 cli=(redis-cli -h 127.0.0.1 -p "$port")
 redis="127.0.0.1:$port"
 
