@@ -30,9 +30,6 @@ internal sealed class LiveStats : BackgroundService
     private readonly Lock _partsGate = new();
     private readonly Dictionary<long, List<StatsPart>> _parts = [];
     private Second _current = new();
-    private long _budgetSecond;
-    private int _allowedEvents;
-    private int _deniedEvents;
 
     public LiveStats(LiveHub hub, Microsoft.Extensions.Options.IOptions<LiveOptions> options, TimeProvider timeProvider, LiveRelay? relay = null)
     {
@@ -43,35 +40,15 @@ internal sealed class LiveStats : BackgroundService
         _hub.StatsPartReceived += OnPartReceived;
     }
 
-    /// <summary>Counts one limited request and, within the budgets (or when its client is watched), makes it an event.</summary>
+    /// <summary>Counts one limited request and, within this second's budgets (or when its client is watched), makes it an event.</summary>
     public void Record(string endpoint, string client, string policy, RateLimitDecision decision, int status, bool allowed)
     {
-        Volatile.Read(ref _current).Add(endpoint, client, allowed);
-        if (!_hub.HasAudience)
+        var second = Volatile.Read(ref _current);
+        second.Add(endpoint, client, allowed);
+        if (_hub.HasAudience && (_hub.IsWatched(client) || second.TakeEvent(allowed, _options)))
         {
-            return;
+            _hub.Publish(new DecisionEvent(_timeProvider.GetUtcNow(), client, endpoint, policy, decision, status, allowed));
         }
-
-        var now = _timeProvider.GetUtcNow();
-        if (_hub.IsWatched(client) || WithinBudget(now, allowed))
-        {
-            _hub.Publish(new DecisionEvent(now, client, endpoint, policy, decision, status, allowed));
-        }
-    }
-
-    private bool WithinBudget(DateTimeOffset now, bool allowed)
-    {
-        var second = now.ToUnixTimeSeconds();
-        var current = Volatile.Read(ref _budgetSecond);
-        if (second != current && Interlocked.CompareExchange(ref _budgetSecond, second, current) == current)
-        {
-            Volatile.Write(ref _allowedEvents, 0);
-            Volatile.Write(ref _deniedEvents, 0);
-        }
-
-        return allowed
-            ? Interlocked.Increment(ref _allowedEvents) <= _options.AllowedEventsPerSecond
-            : Interlocked.Increment(ref _deniedEvents) <= _options.DeniedEventsPerSecond;
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -175,7 +152,7 @@ internal sealed class LiveStats : BackgroundService
             .Take(count)
             .ToList();
 
-    /// <summary>The counts of one second on this instance.</summary>
+    /// <summary>The counts of one second on this instance, and the events it has left to give.</summary>
     private sealed class Second
     {
         private readonly ConcurrentDictionary<string, TrafficCounter> _endpoints = new(StringComparer.Ordinal);
@@ -183,6 +160,8 @@ internal sealed class LiveStats : BackgroundService
         private long _allowed;
         private long _denied;
         private int _clientCount;
+        private int _allowedEvents;
+        private int _deniedEvents;
 
         public void Add(string endpoint, string client, bool allowed)
         {
@@ -202,6 +181,11 @@ internal sealed class LiveStats : BackgroundService
 
             counter.Add(allowed);
         }
+
+        /// <summary>Whether this second's budget (<see cref="LiveOptions"/>) has room for one more event of this kind.</summary>
+        public bool TakeEvent(bool allowed, LiveOptions options) => allowed
+            ? Interlocked.Increment(ref _allowedEvents) <= options.AllowedEventsPerSecond
+            : Interlocked.Increment(ref _deniedEvents) <= options.DeniedEventsPerSecond;
 
         public StatsPart ToPart(string instance, long second) => new()
         {
