@@ -31,6 +31,7 @@ internal sealed class FloodgateMiddleware
     private readonly IRateLimitStore _store;
     private readonly IPenaltyBox _penalties;
     private readonly IClientTierResolver? _tierResolver;
+    private readonly IdentityGuard _identities;
     private readonly FloodgateMetrics _metrics;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger<FloodgateMiddleware> _logger;
@@ -44,8 +45,10 @@ internal sealed class FloodgateMiddleware
         FloodgateMetrics metrics,
         TimeProvider timeProvider,
         ILogger<FloodgateMiddleware> logger,
-        IEnumerable<IClientTierResolver> tierResolvers)
+        IEnumerable<IClientTierResolver> tierResolvers,
+        IdentityGuard identities)
     {
+        _identities = identities;
         _next = next;
         _settings = settings;
         _policies = policies;
@@ -69,15 +72,15 @@ internal sealed class FloodgateMiddleware
     {
         var started = Stopwatch.GetTimestamp();
         using var activity = FloodgateMetrics.ActivitySource.StartActivity("floodgate.check");
-        var client = settings.Identifier.Identify(context);
-
         // Read once: every read of HttpContext.RequestAborted goes through a feature lookup and a lock in Kestrel.
         var aborted = context.RequestAborted;
+        var client = await _identities.ConfirmAsync(settings.Identifier.Identify(context), context, settings.Options.Identification, aborted).ConfigureAwait(false);
         activity?.SetTag("floodgate.policy", policy.Name);
         activity?.SetTag("floodgate.client", client.Id);
 
-        // Banned clients are turned away before anything is counted.
-        if (await _penalties.GetBanAsync(client.Id, aborted).ConfigureAwait(false) is { } ban)
+        // Banned clients are turned away before anything is counted. A client that is not verified answers for its
+        // address too: a banned address stays banned whatever key or client id it sends next.
+        if (await GetBanAsync(client, aborted).ConfigureAwait(false) is { } ban)
         {
             var left = ban.Remaining(_timeProvider.GetUtcNow());
             var banned = new RateLimitDecision(false, 0, 0, left, left, RateLimitDenialReason.Banned, null, RateLimitLayer.Client);
@@ -147,7 +150,7 @@ internal sealed class FloodgateMiddleware
 
         // Only the client's own limits count against it: an endpoint or global denial is not the client's fault.
         if (decision.Layer == RateLimitLayer.Client &&
-            await _penalties.RecordViolationAsync(client.Id, aborted).ConfigureAwait(false) is { } newBan)
+            await _penalties.RecordViolationAsync(client.PenaltyKey, aborted).ConfigureAwait(false) is { } newBan)
         {
             _metrics.Ban();
             Log.Banned(_logger, newBan.ClientId, newBan.ExpiresAt, newBan.Strike, newBan.Reason);
@@ -164,9 +167,22 @@ internal sealed class FloodgateMiddleware
         await RejectAsync(context, settings, policy, limits, decision, client, detail, aborted).ConfigureAwait(false);
     }
 
+    private async ValueTask<BanRecord?> GetBanAsync(ClientIdentity client, CancellationToken cancellationToken)
+    {
+        if (await _penalties.GetBanAsync(client.Id, cancellationToken).ConfigureAwait(false) is { } ban)
+        {
+            return ban;
+        }
+
+        return client.PenaltyKey == client.Id ? null : await _penalties.GetBanAsync(client.PenaltyKey, cancellationToken).ConfigureAwait(false);
+    }
+
     private async ValueTask<RateLimitDecision> DecideAsync(HttpContext context, FloodgateSettings settings, RateLimitPolicy policy, RateLimit[] limits, ClientIdentity client, Endpoint? endpoint, CancellationToken cancellationToken)
     {
-        var count = limits.Length + (settings.GlobalLimit is null ? 0 : 1) + (settings.EndpointLimit is null ? 0 : 1);
+        var clientKey = ClientKey(policy, client, context, endpoint);
+
+        var addressKey = SensitiveAddressKey(policy, client, clientKey);
+        var count = limits.Length * (addressKey is null ? 1 : 2) + (settings.GlobalLimit is null ? 0 : 1) + (settings.EndpointLimit is null ? 0 : 1);
         var requests = ArrayPool<RateLimitRequest>.Shared.Rent(count);
         var decisions = ArrayPool<RateLimitDecision>.Shared.Rent(count);
         try
@@ -182,10 +198,17 @@ internal sealed class FloodgateMiddleware
                 requests[i++] = new RateLimitRequest("endpoint|" + FloodgateSettings.EndpointKey(context, endpoint), endpointLimit, 1, RateLimitLayer.Endpoint);
             }
 
-            var clientKey = ClientKey(policy, client, context, endpoint);
             foreach (var limit in limits)
             {
                 requests[i++] = new RateLimitRequest(clientKey, limit, policy.Cost, RateLimitLayer.Client);
+            }
+
+            if (addressKey is not null)
+            {
+                foreach (var limit in limits)
+                {
+                    requests[i++] = new RateLimitRequest(addressKey, limit, policy.Cost, RateLimitLayer.Client);
+                }
             }
 
             return await _store.AcquireAllAsync(requests.AsMemory(0, count), decisions.AsMemory(0, count), cancellationToken).ConfigureAwait(false);
@@ -215,6 +238,22 @@ internal sealed class FloodgateMiddleware
         RuleScope.Global => policy.KeyPrefix + "all",
         _ => policy.KeyPrefix + client.Id,
     };
+
+    /// <summary>
+    /// The address's own key on a sensitive rule (a login), which holds for the address as well, so that no header the
+    /// client sends buys more attempts; null when the rule is not sensitive, the client is verified (an authenticated
+    /// user or a validated key answers for itself), or the client is its address already.
+    /// </summary>
+    internal static string? SensitiveAddressKey(RateLimitPolicy policy, ClientIdentity client, string clientKey)
+    {
+        if (!policy.Sensitive || client.IsVerified || policy.Scope is not (RuleScope.Client or RuleScope.ApiKey))
+        {
+            return null;
+        }
+
+        var addressKey = policy.KeyPrefix + client.AddressKey;
+        return addressKey == clientKey ? null : addressKey;
+    }
 
     private async ValueTask<string?> ResolveTierAsync(HttpContext context, FloodgateSettings settings, ClientIdentity client)
     {

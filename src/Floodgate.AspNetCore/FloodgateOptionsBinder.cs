@@ -28,6 +28,7 @@ internal sealed class FloodgateOptionsBinder(IConfiguration configuration) : ICo
         {
             CheckEnum<RateLimitAlgorithm>(rule, "Algorithm", errors);
             CheckEnum<RuleScope>(rule, "Scope", errors);
+            CheckBoolean(rule, "Sensitive", errors);
         }
 
         CheckNumbers(section, errors);
@@ -56,9 +57,18 @@ internal sealed class FloodgateOptionsBinder(IConfiguration configuration) : ICo
         }
     }
 
+    private static void CheckBoolean(IConfigurationSection section, string key, List<string> errors)
+    {
+        var entry = section.GetSection(key);
+        if (entry.Value is { Length: > 0 } value && !bool.TryParse(value, out _))
+        {
+            errors.Add($"{entry.Path} must be true or false (was '{value}').");
+        }
+    }
+
     private static void CheckNumbers(IConfigurationSection section, List<string> errors)
     {
-        string[] integers = ["StatusCode", "Penalty:Violations", "Memory:MaxKeys", "ForwardedHeaders:MaxEntries", "Identification:Ipv6PrefixLength"];
+        string[] integers = ["StatusCode", "Penalty:Violations", "Memory:MaxKeys", "ForwardedHeaders:MaxEntries", "Identification:Ipv6PrefixLength", "Identification:MaxIdentitiesPerAddress", "Identification:MaxTrackedAddresses"];
         foreach (var key in integers)
         {
             var entry = section.GetSection(key);
@@ -68,7 +78,7 @@ internal sealed class FloodgateOptionsBinder(IConfiguration configuration) : ICo
             }
         }
 
-        string[] durations = ["Penalty:Window", "Penalty:BanDuration", "Penalty:MaxBanDuration", "Global:CircuitBreaker:CoolDown", "Memory:CleanupInterval"];
+        string[] durations = ["Penalty:Window", "Penalty:BanDuration", "Penalty:MaxBanDuration", "Global:CircuitBreaker:CoolDown", "Memory:CleanupInterval", "Identification:IdentityWindow"];
         foreach (var key in durations)
         {
             var entry = section.GetSection(key);

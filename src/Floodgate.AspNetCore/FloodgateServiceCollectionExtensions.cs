@@ -35,6 +35,7 @@ public static class FloodgateServiceCollectionExtensions
         services.TryAddSingleton<FloodgateMetrics>();
         services.TryAddSingleton<FloodgateSettingsProvider>();
         services.TryAddSingleton<RateLimitPolicyResolver>();
+        services.TryAddSingleton<IdentityGuard>();
         services.TryAddSingleton<InMemoryRateLimitStore>(sp =>
             new InMemoryRateLimitStore(sp.GetRequiredService<IOptions<FloodgateOptions>>().Value.Memory, sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<IRateLimitStore>(sp => sp.GetRequiredService<InMemoryRateLimitStore>());
@@ -42,7 +43,7 @@ public static class FloodgateServiceCollectionExtensions
             new InMemoryPenaltyBox(sp.GetRequiredService<IOptions<FloodgateOptions>>().Value.Penalty, sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<IPenaltyBox>(sp => sp.GetRequiredService<InMemoryPenaltyBox>());
         services.TryAddSingleton(sp => new FloodgateRateLimiter(
-            sp.GetRequiredService<FloodgateSettingsProvider>(), sp.GetRequiredService<RateLimitPolicyResolver>(), sp.GetRequiredService<IRateLimitStore>()));
+            sp.GetRequiredService<FloodgateSettingsProvider>(), sp.GetRequiredService<RateLimitPolicyResolver>(), sp.GetRequiredService<IRateLimitStore>(), sp.GetRequiredService<IdentityGuard>()));
         return new FloodgateBuilder(services);
     }
 
@@ -52,6 +53,27 @@ public static class FloodgateServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddSingleton<IClientTierResolver, TResolver>();
+        return builder;
+    }
+
+    /// <summary>
+    /// Verifies API keys with <typeparamref name="TValidator"/>: a key it accepts identifies its client on its own (own
+    /// limits, own bans); without a validator every key is a claim that answers for its address too.
+    /// </summary>
+    public static IFloodgateBuilder AddApiKeyValidator<TValidator>(this IFloodgateBuilder builder)
+        where TValidator : class, IApiKeyValidator
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddSingleton<IApiKeyValidator, TValidator>();
+        return builder;
+    }
+
+    /// <summary>Verifies API keys with <paramref name="isValid"/> (see <see cref="AddApiKeyValidator{TValidator}(IFloodgateBuilder)"/>), e.g. a lookup in a set of issued keys.</summary>
+    public static IFloodgateBuilder AddApiKeyValidator(this IFloodgateBuilder builder, Func<string, bool> isValid)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(isValid);
+        builder.Services.AddSingleton<IApiKeyValidator>(new DelegateApiKeyValidator(isValid));
         return builder;
     }
 
@@ -70,6 +92,12 @@ public static class FloodgateServiceCollectionExtensions
             options.OnRejected = FloodgateRateLimiter.OnRejectedAsync;
         });
         return builder;
+    }
+
+    private sealed class DelegateApiKeyValidator(Func<string, bool> isValid) : IApiKeyValidator
+    {
+        public ValueTask<bool> IsValidAsync(string apiKey, Microsoft.AspNetCore.Http.HttpContext context, CancellationToken cancellationToken) =>
+            new(isValid(apiKey));
     }
 
     private sealed class FloodgateBuilder(IServiceCollection services) : IFloodgateBuilder

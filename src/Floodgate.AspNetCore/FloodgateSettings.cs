@@ -240,6 +240,24 @@ internal sealed class FloodgateSettings
             ok = false;
         }
 
+        if (identification.MaxIdentitiesPerAddress is < 0 or > 1000)
+        {
+            errors.Add($"Floodgate:Identification:MaxIdentitiesPerAddress must be between 0 and 1000 (was {identification.MaxIdentitiesPerAddress}).");
+            ok = false;
+        }
+
+        if (identification.IdentityWindow < TimeSpan.FromSeconds(1) || identification.IdentityWindow > TimeSpan.FromDays(1))
+        {
+            errors.Add($"Floodgate:Identification:IdentityWindow must be between 00:00:01 and 1.00:00:00 (was {identification.IdentityWindow}).");
+            ok = false;
+        }
+
+        if (identification.MaxTrackedAddresses is < 1 or > 10_000_000)
+        {
+            errors.Add($"Floodgate:Identification:MaxTrackedAddresses must be between 1 and 10000000 (was {identification.MaxTrackedAddresses}).");
+            ok = false;
+        }
+
         if (!Enum.IsDefined(identification.Fingerprint))
         {
             errors.Add($"Floodgate:Identification:Fingerprint must be one of {Names<FingerprintLevel>()}.");

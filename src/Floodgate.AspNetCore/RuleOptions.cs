@@ -30,6 +30,14 @@ public sealed class RuleOptions
     /// <summary>Limits by client tier, e.g. <c>{ "free": "100/minute", "premium": "1000/minute" }</c>; clients without a listed tier get <see cref="Limit"/>.</summary>
     public Dictionary<string, string> Tiers { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>
+    /// A rule that guards against guessing (logins, password resets, one-time codes): its limits hold for the client's
+    /// address as well as for its identity, so no header the client sends buys more attempts. Default: on for a path
+    /// with a segment that names a credential (<c>login</c>, <c>signin</c>, <c>logon</c>, <c>token</c>, <c>password</c>,
+    /// <c>otp</c>, <c>mfa</c>, <c>2fa</c>); set <see langword="false"/> to turn that off.
+    /// </summary>
+    public bool? Sensitive { get; set; }
+
     /// <summary>Delay instead of reject past the limit.</summary>
     public SlowDownOptions SlowDown { get; set; } = new();
 }

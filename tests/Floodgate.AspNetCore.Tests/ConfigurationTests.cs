@@ -15,6 +15,11 @@ public sealed class ConfigurationTests
     [InlineData("Floodgate:Global:CircuitBreaker:Mode", "Panic", "Adaptive, Lockdown, Disabled")]
     [InlineData("Floodgate:Endpoint:Limit", "5/0s", "Floodgate:Endpoint:Limit")]
     [InlineData("Floodgate:Identification:Ipv6PrefixLength", "200", "Floodgate:Identification:Ipv6PrefixLength")]
+    [InlineData("Floodgate:Identification:MaxIdentitiesPerAddress", "-1", "Floodgate:Identification:MaxIdentitiesPerAddress must be between 0 and 1000")]
+    [InlineData("Floodgate:Identification:MaxIdentitiesPerAddress", "many", "Floodgate:Identification:MaxIdentitiesPerAddress must be a whole number")]
+    [InlineData("Floodgate:Identification:IdentityWindow", "00:00:00", "Floodgate:Identification:IdentityWindow must be between")]
+    [InlineData("Floodgate:Identification:MaxTrackedAddresses", "0", "Floodgate:Identification:MaxTrackedAddresses must be between")]
+    [InlineData("Floodgate:Rules:0:Sensitive", "maybe", "Floodgate:Rules:0:Sensitive must be true or false")]
     public async Task InvalidValue_StopsStartUp_WithAMessageNamingTheKey(string key, string value, string expected)
     {
         var error = await Assert.ThrowsAsync<OptionsValidationException>(() => TestHost.StartAsync(new() { [key] = value }));

@@ -45,7 +45,7 @@ public sealed class LayerTests
         var denied = await client.GetAsync("/api/data", Token);
         var body = await denied.Content.ReadFromJsonAsync<JsonElement>(Token);
         var clientLimit = new RateLimit(5, TimeSpan.FromMinutes(1));
-        var standing = await host.Get<IRateLimitStore>().PeekAsync("default|ip:127.0.0.2", clientLimit, Token);
+        var standing = await host.Get<IRateLimitStore>().PeekAsync("h|default|ip:127.0.0.2", clientLimit, Token);
 
         Assert.Equal(HttpStatusCode.TooManyRequests, denied.StatusCode);
         Assert.Equal("endpoint", body.GetProperty("layer").GetString());

@@ -86,26 +86,7 @@ internal sealed class TestHost : IAsyncDisposable
     /// <summary>An HTTP client whose connections come from <paramref name="localAddress"/> (any 127.0.0.x).</summary>
     public HttpClient Client(string localAddress = "127.0.0.1")
     {
-        var local = IPAddress.Parse(localAddress);
-        var handler = new SocketsHttpHandler
-        {
-            ConnectCallback = async (context, token) =>
-            {
-                var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-                try
-                {
-                    socket.Bind(new IPEndPoint(local, 0));
-                    await socket.ConnectAsync(context.DnsEndPoint, token);
-                    return new NetworkStream(socket, ownsSocket: true);
-                }
-                catch
-                {
-                    socket.Dispose();
-                    throw;
-                }
-            },
-        };
-        var client = new HttpClient(handler) { BaseAddress = Address };
+        var client = LoopbackClient.Create(Address, IPAddress.Parse(localAddress));
         _clients.Add(client);
         return client;
     }

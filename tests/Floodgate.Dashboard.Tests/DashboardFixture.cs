@@ -35,7 +35,9 @@ public sealed class DashboardFixture : IAsyncLifetime
     {
         // Expectations poll the page; a busy two-core machine needs more than Playwright's 5 s default.
         Assertions.SetDefaultExpectTimeout(15_000);
-        var starting = ServerProcess.StartAsync();
+        // The browser sends every test's requests from 127.0.0.1, and the client tester tells its clients apart by API
+        // key alone: the login rule (sensitive, so it would also hold for that one address) is per key here.
+        var starting = ServerProcess.StartAsync(new() { ["Floodgate:Rules:3:Sensitive"] = "false" });
         _browserProblem = Chromium.Missing;
         if (_browserProblem is null)
         {
@@ -70,19 +72,22 @@ public sealed class DashboardFixture : IAsyncLifetime
     /// <summary>A fresh client identity (an API key) for one test.</summary>
     public static string NewClient() => "dash-" + Guid.NewGuid().ToString("N")[..12];
 
-    /// <summary>Sends a request as <paramref name="apiKey"/> to <paramref name="server"/>.</summary>
+    /// <summary>Sends a request as <paramref name="apiKey"/> to <paramref name="server"/>, from the key's own loopback address.</summary>
     public static async Task<HttpResponseMessage> SendAsync(ServerProcess server, string apiKey, HttpMethod method, string path)
     {
         using var request = new HttpRequestMessage(method, path);
         request.Headers.Add("X-API-Key", apiKey);
-        return await server.Client.SendAsync(request, TestContext.Current.CancellationToken);
+        return await server.ClientFor(apiKey).SendAsync(request, TestContext.Current.CancellationToken);
     }
 
-    /// <summary>The id Floodgate gives a client (e.g. <c>key:3f9a…</c>), asked of /rate-limit/status, which consumes nothing.</summary>
-    public static async Task<string> ClientIdAsync(ServerProcess server, string apiKey)
+    /// <summary>
+    /// The id Floodgate gives a client (e.g. <c>key:3f9a…</c>), or with <paramref name="field"/> <c>address</c> its
+    /// address's (<c>ip:127.1.0.7</c>), asked of /rate-limit/status, which consumes nothing.
+    /// </summary>
+    public static async Task<string> ClientIdAsync(ServerProcess server, string apiKey, string field = "client")
     {
         using var response = await SendAsync(server, apiKey, HttpMethod.Get, "/rate-limit/status");
         using var body = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
-        return body.RootElement.GetProperty("client").GetString()!;
+        return body.RootElement.GetProperty(field).GetString()!;
     }
 }

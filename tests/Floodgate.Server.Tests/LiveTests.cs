@@ -17,14 +17,15 @@ public sealed class LiveTests(SharedServer shared)
     [Fact]
     public async Task ClientStream_TellsDecisionsBanAndUnban_InOrder()
     {
+        // A client known by its address alone, so that its decisions and its ban carry one id.
         var client = SharedServer.NewClient();
-        var id = await ClientIdAsync(client);
+        var id = await AddressIdAsync(client);
         await using var events = await LiveListener.SseAsync(shared.Client, "/events/" + Uri.EscapeDataString(id));
 
         // login: 3 per minute; five violations ban.
         for (var i = 0; i < 8; i++)
         {
-            await shared.SendAs(client, HttpMethod.Post, "/auth/login");
+            await shared.SendFrom(client, HttpMethod.Post, "/auth/login");
         }
 
         var received = await events.UntilAsync(e => LiveListener.Is(e, "banned"));
@@ -51,13 +52,13 @@ public sealed class LiveTests(SharedServer shared)
         // The request that earned the ban is told after the ban; the next is turned away by the ban; then the
         // operator lifts it.
         await events.UntilAsync(e => LiveListener.Is(e, "denied"));
-        await shared.SendAs(client, HttpMethod.Get, "/api/data");
+        await shared.SendFrom(client, HttpMethod.Get, "/api/data");
         var turnedAway = (await events.UntilAsync(e => LiveListener.Is(e, "denied")))[^1];
         Assert.Equal("Banned", turnedAway.GetProperty("reason").GetString());
         Assert.Equal("GET /api/data", turnedAway.GetProperty("endpoint").GetString());
         Assert.Equal(HttpStatusCode.OK, (await shared.Client.DeleteAsync("/admin/bans/" + Uri.EscapeDataString(id), Token)).StatusCode);
         await events.UntilAsync(e => LiveListener.Is(e, "unbanned") && e.GetProperty("client").GetString() == id);
-        await shared.SendAs(client, HttpMethod.Get, "/api/data");
+        await shared.SendFrom(client, HttpMethod.Get, "/api/data");
         var after = await events.UntilAsync(e => LiveListener.Is(e, "allowed"));
         Assert.Equal("GET /api/data", after[^1].GetProperty("endpoint").GetString());
     }
@@ -262,6 +263,12 @@ public sealed class LiveTests(SharedServer shared)
     }
 
     private static string Type(JsonElement e) => e.GetProperty("type").GetString()!;
+
+    private async Task<string> AddressIdAsync(string machine)
+    {
+        var status = await shared.SendFrom(machine, HttpMethod.Get, "/rate-limit/status");
+        return (await status.Content.ReadFromJsonAsync<JsonElement>(Token)).GetProperty("client").GetString()!;
+    }
 
     private async Task<string> ClientIdAsync(string client)
     {

@@ -9,6 +9,8 @@ namespace Floodgate.Server.Tests;
 /// <summary>Two server processes sharing one real Redis behave as one service.</summary>
 public sealed class SharedRedisTests
 {
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> Machines = new(StringComparer.Ordinal);
+
     private static CancellationToken Token => TestContext.Current.CancellationToken;
 
     [Fact]
@@ -48,7 +50,8 @@ public sealed class SharedRedisTests
             last = await Send(a, "offender", HttpMethod.Post, "/auth/login");
         }
 
-        var id = (await last.Content.ReadFromJsonAsync<JsonElement>(Token)).GetProperty("client").GetString();
+        // The offender's key is unverified: the ban is its address's.
+        var id = (await (await Send(a, "offender", HttpMethod.Get, "/rate-limit/status")).Content.ReadFromJsonAsync<JsonElement>(Token)).GetProperty("address").GetString();
         var onB = await Send(b, "offender", HttpMethod.Get, "/api/data");
         Assert.Equal(HttpStatusCode.TooManyRequests, onB.StatusCode);
         Assert.Equal("banned", (await onB.Content.ReadFromJsonAsync<JsonElement>(Token)).GetProperty("reason").GetString());
@@ -82,6 +85,8 @@ public sealed class SharedRedisTests
     {
         using var request = new HttpRequestMessage(method, path);
         request.Headers.Add("X-API-Key", client);
-        return await server.Client.SendAsync(request, Token);
+
+        // Each client is a machine of its own, the same machine on both instances.
+        return await server.ClientFrom(Machines.GetOrAdd(client, _ => LoopbackClient.NextAddress().ToString())).SendAsync(request, Token);
     }
 }

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Reflection;
 
@@ -12,6 +13,7 @@ public sealed class ServerProcess : IAsyncDisposable
 {
     private readonly string[] _arguments;
     private readonly List<string> _output = [];
+    private readonly ConcurrentDictionary<string, HttpClient> _machines = new(StringComparer.Ordinal);
     private Process? _process;
 
     private ServerProcess(string directory, int port, string[] arguments)
@@ -27,6 +29,17 @@ public sealed class ServerProcess : IAsyncDisposable
     public int Port { get; }
 
     public HttpClient Client { get; }
+
+    /// <summary>
+    /// A client that connects from a loopback address of its own (127.1.x.y), the same one for the same
+    /// <paramref name="machine"/> name: a distinct machine, as the limiter sees it.
+    /// </summary>
+    public HttpClient ClientFor(string machine) =>
+        _machines.GetOrAdd(machine, static (_, baseAddress) => LoopbackClient.Create(baseAddress, LoopbackClient.NextAddress()), Client.BaseAddress!);
+
+    /// <summary>A client whose connections come from <paramref name="localAddress"/> (any 127.x.y.z).</summary>
+    public HttpClient ClientFrom(string localAddress) =>
+        _machines.GetOrAdd("@" + localAddress, static (address, baseAddress) => LoopbackClient.Create(baseAddress, System.Net.IPAddress.Parse(address[1..])), Client.BaseAddress!);
 
     public string Output
     {
@@ -116,6 +129,10 @@ public sealed class ServerProcess : IAsyncDisposable
         await StopAsync();
         _process?.Dispose();
         Client.Dispose();
+        foreach (var client in _machines.Values)
+        {
+            client.Dispose();
+        }
     }
 
     private void Capture(string? line)

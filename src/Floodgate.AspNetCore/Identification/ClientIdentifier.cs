@@ -41,7 +41,7 @@ internal sealed class ClientIdentifier
             switch (source)
             {
                 case IdentitySource.User when AuthenticatedUser(context) is { } principal && UserName(principal) is { } user:
-                    return new ClientIdentity(Hash("user:", user), ClientKind.User, address, addressKey, apiKeyHash, IsAuthenticated: true);
+                    return new ClientIdentity(Hash("user:", user), ClientKind.User, address, addressKey, apiKeyHash, IsAuthenticated: true) { IsVerified = true };
                 case IdentitySource.ApiKey when apiKeyHash is not null:
                     return new ClientIdentity(apiKeyHash, ClientKind.ApiKey, address, addressKey, apiKeyHash, IsAuthenticated: false);
                 case IdentitySource.Jwt when _options.TrustUnverifiedJwt && JwtSubject(context) is { } subject:
@@ -104,7 +104,7 @@ internal sealed class ClientIdentifier
 
     private static string Bounded(string value) => value.Length > MaxHeaderValue ? value[..MaxHeaderValue] : value;
 
-    private static string? ReadHeader(HttpContext context, string name)
+    internal static string? ReadHeader(HttpContext context, string name)
     {
         var values = context.Request.Headers[name];
         if (values.Count != 1)

@@ -9,4 +9,15 @@ namespace Floodgate.AspNetCore.Identification;
 /// <param name="AddressKey">The address key (<c>ip:…</c>), used by IP-scoped rules.</param>
 /// <param name="ApiKeyHash">The hashed API key when the request carried one.</param>
 /// <param name="IsAuthenticated">An authenticated user.</param>
-public sealed record ClientIdentity(string Id, ClientKind Kind, IPAddress? Address, string AddressKey, string? ApiKeyHash, bool IsAuthenticated);
+public sealed record ClientIdentity(string Id, ClientKind Kind, IPAddress? Address, string AddressKey, string? ApiKeyHash, bool IsAuthenticated)
+{
+    /// <summary>
+    /// Whether <see cref="Id"/> stands on its own: an authenticated user, or an API key that the application's
+    /// <see cref="IApiKeyValidator"/> accepted. What the client merely claims (an unverified key, <c>X-Client-ID</c>,
+    /// an unverified JWT, a fingerprint) is not verified: it answers for its address as well.
+    /// </summary>
+    public bool IsVerified { get; init; }
+
+    /// <summary>The key that violations count against and bans are looked up by: the identity when verified, the address otherwise.</summary>
+    public string PenaltyKey => IsVerified ? Id : AddressKey;
+}

@@ -128,8 +128,44 @@ internal static class PolicyCompiler
         {
             Methods = methods,
             Path = path,
+            Sensitive = rule.Sensitive ?? NamesCredential(rule.Path),
         };
     }
+
+    /// <summary>
+    /// Whether a path has a segment that names a credential (<c>/auth/login</c>, <c>/oauth/token</c>,
+    /// <c>/reset-password</c>, <c>/sign-in</c>): such a rule is sensitive by default. Words are whole: <c>/hotpots</c> is not <c>otp</c>.
+    /// </summary>
+    public static bool NamesCredential(string? path)
+    {
+        if (string.IsNullOrEmpty(path))
+        {
+            return false;
+        }
+
+        foreach (var segment in path.Split('/', StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (CredentialWords.Contains(segment.Replace("-", "", StringComparison.Ordinal).Replace("_", "", StringComparison.Ordinal)))
+            {
+                return true;
+            }
+
+            foreach (var word in segment.Split(WordSeparators, StringSplitOptions.RemoveEmptyEntries))
+            {
+                if (CredentialWords.Contains(word))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
+    private static readonly char[] WordSeparators = ['-', '_', '.'];
+
+    private static readonly HashSet<string> CredentialWords = new(
+        ["login", "signin", "logon", "token", "password", "passwd", "otp", "totp", "mfa", "2fa"], StringComparer.OrdinalIgnoreCase);
 
     public static Dictionary<string, RateLimit[]>? CompileTiers(Dictionary<string, string>? tiers, string key, RateLimitAlgorithm? algorithm, long? burst, RateLimitAlgorithm defaultAlgorithm, List<string> errors, ref bool ok)
     {

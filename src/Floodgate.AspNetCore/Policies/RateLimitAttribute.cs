@@ -31,4 +31,10 @@ public sealed class RateLimitAttribute : Attribute
 
     /// <summary>Whose requests count together. Default <see cref="RuleScope.Client"/>.</summary>
     public RuleScope Scope { get; set; } = RuleScope.Client;
+
+    /// <summary>
+    /// Guards against guessing: the limits hold for the client's address as well as its identity (see
+    /// <see cref="RuleOptions.Sensitive"/>). A route with a credential segment (<c>/login</c>, <c>/token</c>, ...) is sensitive anyway.
+    /// </summary>
+    public bool Sensitive { get; set; }
 }

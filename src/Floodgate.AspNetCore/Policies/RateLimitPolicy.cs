@@ -11,8 +11,14 @@ internal sealed class RateLimitPolicy
         Scope = scope;
         Tiers = tiers is { Count: > 0 } ? tiers : null;
         SlowDown = slowDown is { Enabled: true } ? slowDown : null;
-        KeyPrefix = name + "|";
+        KeyPrefix = KeySpace + name + "|";
     }
+
+    /// <summary>
+    /// What every key of an HTTP policy starts with. The decision API, the Envoy service and the layers key their
+    /// state under other prefixes, so no caller of one can reach the state of another.
+    /// </summary>
+    public const string KeySpace = "h|";
 
     public string Name { get; }
 
@@ -27,6 +33,9 @@ internal sealed class RateLimitPolicy
     public SlowDownOptions? SlowDown { get; }
 
     public string KeyPrefix { get; }
+
+    /// <summary>Guards against guessing: the limits hold for the client's address as well as its identity.</summary>
+    public bool Sensitive { get; init; }
 
     /// <summary>Methods matched (upper case); all when null.</summary>
     public HashSet<string>? Methods { get; init; }

@@ -44,7 +44,11 @@ internal sealed class RateLimitPolicyResolver
             throw new InvalidOperationException($"[RateLimit(\"{attribute.Limit}\")] on {endpoint.DisplayName}: {error}");
         }
 
-        var name = attribute.Name ?? (endpoint is RouteEndpoint route && route.RoutePattern.RawText is { } raw ? raw : endpoint.DisplayName ?? "endpoint");
-        return new RateLimitPolicy(name, limits, Math.Max(attribute.Cost, 1), attribute.Scope, null, null);
+        var route = endpoint is RouteEndpoint routeEndpoint ? routeEndpoint.RoutePattern.RawText : null;
+        var name = attribute.Name ?? route ?? endpoint.DisplayName ?? "endpoint";
+        return new RateLimitPolicy(name, limits, Math.Max(attribute.Cost, 1), attribute.Scope, null, null)
+        {
+            Sensitive = attribute.Sensitive || PolicyCompiler.NamesCredential(route),
+        };
     }
 }

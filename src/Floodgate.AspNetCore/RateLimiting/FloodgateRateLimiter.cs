@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Threading.RateLimiting;
+using Floodgate.AspNetCore.Identification;
 using Floodgate.AspNetCore.Policies;
 using Floodgate.Storage;
 using Microsoft.AspNetCore.Http;
@@ -19,9 +20,11 @@ public sealed class FloodgateRateLimiter : PartitionedRateLimiter<HttpContext>
     private readonly FloodgateSettingsProvider _settings;
     private readonly RateLimitPolicyResolver _policies;
     private readonly IRateLimitStore _store;
+    private readonly IdentityGuard _identities;
 
-    internal FloodgateRateLimiter(FloodgateSettingsProvider settings, RateLimitPolicyResolver policies, IRateLimitStore store)
+    internal FloodgateRateLimiter(FloodgateSettingsProvider settings, RateLimitPolicyResolver policies, IRateLimitStore store, IdentityGuard identities)
     {
+        _identities = identities;
         _settings = settings;
         _policies = policies;
         _store = store;
@@ -33,30 +36,37 @@ public sealed class FloodgateRateLimiter : PartitionedRateLimiter<HttpContext>
     /// <inheritdoc />
     protected override RateLimitLease AttemptAcquireCore(HttpContext resource, int permitCount)
     {
-        if (!Prepare(resource, permitCount, out var policy, out var key))
+        ArgumentOutOfRangeException.ThrowIfNegative(permitCount);
+        var settings = _settings.Current;
+        var endpoint = resource.GetEndpoint();
+        if (_policies.Resolve(settings, resource, endpoint) is not { } policy)
         {
             return Unlimited;
         }
 
-        if (_store is not InMemoryRateLimitStore memory)
+        var client = _identities.ConfirmAsync(settings.Identifier.Identify(resource), resource, settings.Options.Identification, resource.RequestAborted);
+        if (_store is not InMemoryRateLimitStore memory || !client.IsCompletedSuccessfully)
         {
-            return DecideAsynchronously; // the caller goes on to AcquireAsync, which asks the remote store
+            return DecideAsynchronously; // the caller goes on to AcquireAsync, which awaits the validator and the store
         }
 
-        var batch = Batch(policy, key, permitCount);
-        var decisions = new RateLimitDecision[batch.Length];
-        return new FloodgateLease(memory.AcquireAll(batch, decisions));
+        var batch = Batch(policy, client.Result, resource, endpoint, permitCount);
+        return new FloodgateLease(memory.AcquireAll(batch, new RateLimitDecision[batch.Length]));
     }
 
     /// <inheritdoc />
     protected override async ValueTask<RateLimitLease> AcquireAsyncCore(HttpContext resource, int permitCount, CancellationToken cancellationToken)
     {
-        if (!Prepare(resource, permitCount, out var policy, out var key))
+        ArgumentOutOfRangeException.ThrowIfNegative(permitCount);
+        var settings = _settings.Current;
+        var endpoint = resource.GetEndpoint();
+        if (_policies.Resolve(settings, resource, endpoint) is not { } policy)
         {
             return Unlimited;
         }
 
-        var batch = Batch(policy, key, permitCount);
+        var client = await _identities.ConfirmAsync(settings.Identifier.Identify(resource), resource, settings.Options.Identification, cancellationToken).ConfigureAwait(false);
+        var batch = Batch(policy, client, resource, endpoint, permitCount);
         var decision = await _store.AcquireAllAsync(batch, new RateLimitDecision[batch.Length], cancellationToken).ConfigureAwait(false);
         return new FloodgateLease(decision);
     }
@@ -72,29 +82,20 @@ public sealed class FloodgateRateLimiter : PartitionedRateLimiter<HttpContext>
         return ValueTask.CompletedTask;
     }
 
-    private bool Prepare(HttpContext context, int permitCount, out RateLimitPolicy policy, out string key)
+    /// <summary>The client's limits, and on a sensitive rule the same limits for its address.</summary>
+    private static RateLimitRequest[] Batch(RateLimitPolicy policy, ClientIdentity client, HttpContext context, Endpoint? endpoint, int permitCount)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(permitCount);
-        var settings = _settings.Current;
-        var endpoint = context.GetEndpoint();
-        policy = _policies.Resolve(settings, context, endpoint)!;
-        if (policy is null)
+        var key = FloodgateMiddleware.ClientKey(policy, client, context, endpoint);
+        var addressKey = FloodgateMiddleware.SensitiveAddressKey(policy, client, key);
+        var limits = policy.Limits;
+        var batch = new RateLimitRequest[addressKey is null ? limits.Length : limits.Length * 2];
+        for (var i = 0; i < limits.Length; i++)
         {
-            key = string.Empty;
-            return false;
-        }
-
-        var client = settings.Identifier.Identify(context);
-        key = FloodgateMiddleware.ClientKey(policy, client, context, endpoint);
-        return true;
-    }
-
-    private static RateLimitRequest[] Batch(RateLimitPolicy policy, string key, int permitCount)
-    {
-        var batch = new RateLimitRequest[policy.Limits.Length];
-        for (var i = 0; i < batch.Length; i++)
-        {
-            batch[i] = new RateLimitRequest(key, policy.Limits[i], permitCount * policy.Cost, RateLimitLayer.Client);
+            batch[i] = new RateLimitRequest(key, limits[i], permitCount * policy.Cost, RateLimitLayer.Client);
+            if (addressKey is not null)
+            {
+                batch[limits.Length + i] = new RateLimitRequest(addressKey, limits[i], permitCount * policy.Cost, RateLimitLayer.Client);
+            }
         }
 
         return batch;

@@ -1,4 +1,5 @@
 using Floodgate.AspNetCore;
+using Floodgate.AspNetCore.Identification;
 using Floodgate.AspNetCore.Policies;
 using Floodgate.Penalties;
 using Floodgate.Storage;
@@ -14,11 +15,12 @@ internal static class StatusEndpoints
         app.MapGet("/stats", StatusAsync).WithTags("Status").WithSummary("Your standing on every policy (consumes nothing)");
     }
 
-    private static async Task<IResult> StatusAsync(HttpContext context, FloodgateSettingsProvider provider, IRateLimitStore store, IPenaltyBox bans, TimeProvider time)
+    private static async Task<IResult> StatusAsync(HttpContext context, FloodgateSettingsProvider provider, IdentityGuard identities, IRateLimitStore store, IPenaltyBox bans, TimeProvider time)
     {
         var settings = provider.Current;
-        var client = settings.Identifier.Identify(context);
-        var ban = await bans.GetBanAsync(client.Id, context.RequestAborted);
+        var client = await identities.ConfirmAsync(settings.Identifier.Identify(context), context, settings.Options.Identification, context.RequestAborted);
+        var ban = await bans.GetBanAsync(client.Id, context.RequestAborted) ??
+            (client.PenaltyKey == client.Id ? null : await bans.GetBanAsync(client.PenaltyKey, context.RequestAborted));
         var policies = new List<object>();
         foreach (var policy in settings.Rules.Prepend(settings.DefaultPolicy))
         {
@@ -42,6 +44,8 @@ internal static class StatusEndpoints
         return Results.Ok(new
         {
             client = client.Id,
+            address = client.AddressKey,
+            verified = client.IsVerified,
             banned = ban is not null,
             ban_expires_at = ban?.ExpiresAt,
             retry_after = ban is null ? (double?)null : Math.Ceiling(ban.Remaining(time.GetUtcNow()).TotalSeconds),
@@ -50,7 +54,7 @@ internal static class StatusEndpoints
     }
 
     /// <summary>The key a policy uses for this caller; endpoint- and global-scoped policies are keyed by route, so the status shows the path pattern's key.</summary>
-    private static string PolicyKey(RateLimitPolicy policy, Floodgate.AspNetCore.Identification.ClientIdentity client, HttpContext context) => policy.Scope switch
+    private static string PolicyKey(RateLimitPolicy policy, ClientIdentity client, HttpContext context) => policy.Scope switch
     {
         RuleScope.ApiKey => policy.KeyPrefix + (client.ApiKeyHash ?? client.AddressKey),
         RuleScope.Ip => policy.KeyPrefix + client.AddressKey,
