@@ -184,6 +184,34 @@ public sealed class DashboardTests(DashboardFixture fixture)
     }
 
     [Fact]
+    public async Task HtmlInPathsAndHeaders_RendersAsText_NeverAsMarkup()
+    {
+        await using var dashboard = await DashboardPage.OpenAsync(fixture.Browser, Server);
+        var page = dashboard.Page;
+        await dashboard.WaitForLiveAsync();
+        var key = DashboardFixture.NewClient();
+        var client = await DashboardFixture.ClientIdAsync(Server, key);
+        await page.GetByLabel("Filter events by client or endpoint").FillAsync(client);
+
+        // login is 3/minute: the denials reach the event log with the attacker's path and user agent.
+        for (var i = 0; i < 5; i++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/auth/login?<img src=x onerror=window.__pwned=1>");
+            request.Headers.Add("X-API-Key", key);
+            request.Headers.TryAddWithoutValidation("User-Agent", "<script>window.__pwned=2</script>");
+            using var _ = await Server.ClientFor(key).SendAsync(request, Token);
+            using var unmatched = await DashboardFixture.SendAsync(Server, key, HttpMethod.Get, "/<svg onload=window.__pwned=3>");
+        }
+
+        await Expect(page.Locator("#log li[data-type='denied']").First).ToBeVisibleAsync();
+        await dashboard.ShowTabAsync("Overview");
+
+        Assert.Equal(0, await page.Locator("#log img, #log svg, #log script, #endpoints img, #endpoints svg, #clients img, #clients svg").CountAsync());
+        Assert.True(await page.EvaluateAsync<bool>("() => window.__pwned === undefined"));
+        Assert.Empty(dashboard.ErrorsExcept(429, 404));
+    }
+
+    [Fact]
     public async Task EventLog_ShowsAClientsDenials_AndFiltersByType()
     {
         await using var dashboard = await DashboardPage.OpenAsync(fixture.Browser, Server);
