@@ -59,6 +59,28 @@ public sealed class AttackTests(SharedServer shared)
         await Poll.UntilAsync(() => server.Output.Contains("Floodgate:Admin:ApiKey", StringComparison.Ordinal), TimeSpan.FromSeconds(10), "the start-up warning about a keyless admin API behind a trusted proxy", Token);
     }
 
+    [Theory]
+    [InlineData("X-Forwarded-For", "203.0.113.7")]
+    [InlineData("x-forwarded-for", "203.0.113.7")]
+    [InlineData("X-Forwarded-Port", "443")]
+    [InlineData("X-Forwarded-Prefix", "/floodgate")]
+    [InlineData("X-Original-For", "203.0.113.7:5000")]
+    [InlineData("Forwarded", "for=\"[2001:db8::7]\"")]
+    [InlineData("X-Real-IP", "203.0.113.7")]
+    [InlineData("True-Client-IP", "203.0.113.7")]
+    [InlineData("CF-Connecting-IP", "203.0.113.7")]
+    [InlineData("Via", "1.1 nginx")]
+    public void WithoutAKey_ALoopbackPeerCarryingAnyProxyHeader_IsRefused(string header, string value)
+    {
+        var authorization = new Admin.KeyAuthorization([null]);
+        var direct = new Microsoft.AspNetCore.Http.DefaultHttpContext { Connection = { RemoteIpAddress = IPAddress.Loopback } };
+        var proxied = new Microsoft.AspNetCore.Http.DefaultHttpContext { Connection = { RemoteIpAddress = IPAddress.Loopback } };
+        proxied.Request.Headers[header] = value;
+
+        Assert.True(authorization.IsAuthorized(direct));
+        Assert.False(authorization.IsAuthorized(proxied));
+    }
+
     [Fact]
     public async Task DecisionApiKeys_NeverSpendAnHttpClientsQuota_NorTheOtherWayRound()
     {
