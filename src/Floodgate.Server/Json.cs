@@ -1,12 +1,18 @@
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using Microsoft.AspNetCore.Http.Features;
 
 namespace Floodgate.Server;
 
-/// <summary>Reads a JSON body with a clear 400 problem for anything malformed: never a 500.</summary>
+/// <summary>
+/// Reads a JSON body with a clear 400 problem for anything malformed: never a 500. The body is capped at
+/// <see cref="MaxBody"/> however it arrives (<c>Content-Length</c> or chunked): the cap is set on the request
+/// (<see cref="IHttpMaxRequestBodySizeFeature"/>) before the first read, so the server stops reading at the cap and
+/// answers 413 without holding the rest.
+/// </summary>
 internal static class Json
 {
-    private const long MaxBody = 64 * 1024;
+    public const long MaxBody = 64 * 1024;
 
     public static async Task<(T? Value, IResult? Error)> ReadAsync<T>(HttpContext context, JsonTypeInfo<T> type)
         where T : class
@@ -18,7 +24,12 @@ internal static class Json
 
         if (context.Request.ContentLength > MaxBody)
         {
-            return (null, Results.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "Body too large", detail: $"At most {MaxBody} bytes."));
+            return (null, TooLarge());
+        }
+
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit && !(limit.MaxRequestBodySize <= MaxBody))
+        {
+            limit.MaxRequestBodySize = MaxBody;
         }
 
         try
@@ -28,9 +39,20 @@ internal static class Json
                 ? (null, Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Invalid body", detail: "The body must be a JSON object."))
                 : (value, null);
         }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return (null, TooLarge());
+        }
+        catch (BadHttpRequestException ex)
+        {
+            return (null, Results.Problem(statusCode: ex.StatusCode, title: "Bad request", detail: "The body could not be read."));
+        }
         catch (JsonException ex)
         {
             return (null, Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Invalid JSON", detail: ex.Path is { Length: > 0 } path ? $"Malformed at {path}." : "The body is not valid JSON."));
         }
     }
+
+    private static IResult TooLarge() =>
+        Results.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "Body too large", detail: $"At most {MaxBody} bytes.");
 }

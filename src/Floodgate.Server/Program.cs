@@ -60,6 +60,10 @@ await Metrics.DefaultRegistry.CollectAndExportAsTextAsync(Stream.Null);
 
 var adminAuthorization = new KeyAuthorization([app.Services.GetRequiredService<IOptions<AdminOptions>>().Value.ApiKey]);
 var decisionAuthorization = new KeyAuthorization(app.Services.GetRequiredService<IOptions<DecisionApiOptions>>().Value.Keys);
+var trustedProxies = app.Services.GetRequiredService<IOptions<FloodgateOptions>>().Value.ForwardedHeaders.TrustedProxies;
+var accessLog = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger<KeyAuthorization>();
+adminAuthorization.WarnIfKeylessBehindProxy(accessLog, "admin API", "Floodgate:Admin:ApiKey", trustedProxies);
+decisionAuthorization.WarnIfKeylessBehindProxy(accessLog, "decision API", "Floodgate:DecisionApi:Keys", trustedProxies);
 var version = typeof(RateLimit).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "unknown";
 
 app.UseExceptionHandler();

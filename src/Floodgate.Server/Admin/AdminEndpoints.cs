@@ -10,6 +10,8 @@ namespace Floodgate.Server.Admin;
 /// <summary><c>/admin</c>: policies (validated, persisted, applied to the next request), traffic statistics and bans.</summary>
 internal static class AdminEndpoints
 {
+    private const int MaxStatsBans = 100;
+
     public static void MapAdminApi(this WebApplication app, KeyAuthorization authorization)
     {
         var admin = app.MapGroup("/admin").RequireKey(authorization, "admin").WithTags("Admin")
@@ -38,14 +40,20 @@ internal static class AdminEndpoints
             })
             .WithSummary("Delete a policy").ProducesProblem(StatusCodes.Status404NotFound);
 
-        admin.MapGet("/stats", async (TrafficStats stats, IPenaltyBox bans, CancellationToken ct) => Results.Ok(new
+        admin.MapGet("/stats", async (TrafficStats stats, IPenaltyBox bans, CancellationToken ct) =>
         {
-            allowed = stats.Allowed,
-            denied = stats.Denied,
-            endpoints = stats.Endpoints(),
-            top_clients = stats.TopClients(20),
-            bans = await bans.ListBansAsync(ct),
-        })).WithSummary("Totals, per endpoint, top clients and current bans");
+            // Bounded whatever the traffic: the busiest endpoints (the rest as "(other)"), clients and bans.
+            var inForce = await bans.ListBansAsync(ct);
+            return Results.Ok(new
+            {
+                allowed = stats.Allowed,
+                denied = stats.Denied,
+                endpoints = stats.Endpoints(),
+                top_clients = stats.TopClients(20),
+                bans = inForce.Take(MaxStatsBans),
+                bans_total = inForce.Count,
+            });
+        }).WithSummary($"Totals, the busiest endpoints and clients, and up to {MaxStatsBans} bans in force (all of them: /admin/bans)");
         admin.MapGet("/stats/{clientId}", async (string clientId, TrafficStats stats, IPenaltyBox bans, CancellationToken ct) =>
         {
             clientId = ClientId(clientId);

@@ -7,10 +7,17 @@ namespace Floodgate.Server.Admin;
 /// <summary>
 /// Checks a secret sent as <c>X-Admin-Key</c>, <c>Authorization: Bearer</c> or (for browsers' WebSocket and SSE)
 /// the <c>key</c> query parameter against configured keys, in constant time. Configured keys are kept only as
-/// SHA-256 hashes. With no key configured, only loopback callers pass.
+/// SHA-256 hashes. With no key configured, only a caller on this machine passes: a loopback socket peer whose
+/// request carries no proxy header (behind a proxy on the same host, the peer is the proxy, not the caller).
 /// </summary>
 internal sealed class KeyAuthorization
 {
+    // Headers a reverse proxy adds to say whom it forwards for, or how the request came to it.
+    private static readonly string[] ProxyHeaders =
+    [
+        "Forwarded", "X-Real-IP", "True-Client-IP", "X-Client-IP", "X-Cluster-Client-IP", "CF-Connecting-IP", "Fastly-Client-IP", "Via",
+    ];
+
     private readonly byte[][] _hashes;
 
     public KeyAuthorization(IEnumerable<string?> keys)
@@ -24,7 +31,7 @@ internal sealed class KeyAuthorization
     {
         if (!HasKeys)
         {
-            return context.Connection.RemoteIpAddress is { } peer && IPAddress.IsLoopback(peer);
+            return context.Connection.RemoteIpAddress is { } peer && IPAddress.IsLoopback(peer) && !IsProxied(context.Request.Headers);
         }
 
         var presented = Presented(context);
@@ -42,6 +49,28 @@ internal sealed class KeyAuthorization
         }
 
         return match;
+    }
+
+    /// <summary>Whether a proxy header is present: <see cref="ProxyHeaders"/>, or any <c>X-Forwarded-*</c> or <c>X-Original-*</c>.</summary>
+    internal static bool IsProxied(IHeaderDictionary headers)
+    {
+        foreach (var name in ProxyHeaders)
+        {
+            if (headers.ContainsKey(name))
+            {
+                return true;
+            }
+        }
+
+        foreach (var header in headers)
+        {
+            if (header.Key.StartsWith("X-Forwarded-", StringComparison.OrdinalIgnoreCase) || header.Key.StartsWith("X-Original-", StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static string? Presented(HttpContext context)
@@ -74,14 +103,27 @@ internal sealed class KeyAuthorizationFilter(KeyAuthorization authorization, str
         context.HttpContext.Response.Headers.WWWAuthenticate = $"Bearer realm=\"{realm}\"";
         var detail = authorization.HasKeys
             ? $"Send the {realm} key as X-Admin-Key or Authorization: Bearer."
-            : $"No {realm} key is configured, so only loopback callers are allowed.";
+            : $"No {realm} key is configured, so only loopback callers that come through no proxy are allowed.";
         return ValueTask.FromResult<object?>(Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized", detail: detail));
     }
 }
 
-internal static class KeyAuthorizationExtensions
+internal static partial class KeyAuthorizationExtensions
 {
+    /// <summary>Warns when <paramref name="authorization"/> has no key while proxies are trusted: requests through them are refused.</summary>
+    public static void WarnIfKeylessBehindProxy(this KeyAuthorization authorization, ILogger logger, string realm, string keySetting, IReadOnlyCollection<string> trustedProxies)
+    {
+        if (!authorization.HasKeys && trustedProxies.Count > 0)
+        {
+            KeylessBehindProxy(logger, realm, keySetting, string.Join(", ", trustedProxies));
+        }
+    }
+
     public static TBuilder RequireKey<TBuilder>(this TBuilder builder, KeyAuthorization authorization, string realm)
         where TBuilder : IEndpointConventionBuilder =>
         builder.AddEndpointFilter(new KeyAuthorizationFilter(authorization, realm));
+
+    [LoggerMessage(301, LogLevel.Warning, "The {Realm} has no key ({KeySetting}) while proxies are trusted (Floodgate:ForwardedHeaders:TrustedProxies: {Proxies}): " +
+        "only loopback requests that carry no proxy header are let in, so nobody reaches it through a proxy. Set {KeySetting} to use it from elsewhere.")]
+    private static partial void KeylessBehindProxy(ILogger logger, string realm, string keySetting, string proxies);
 }

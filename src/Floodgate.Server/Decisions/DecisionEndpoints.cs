@@ -48,10 +48,18 @@ public sealed record CheckResponse(
     [property: JsonPropertyName("retry_after")] double? RetryAfter,
     [property: JsonPropertyName("reason")] string? Reason);
 
-/// <summary><c>POST /v1/check</c> and <c>POST /v1/check/batch</c>: rate-limit decisions for services in any language.</summary>
+/// <summary>
+/// <c>POST /v1/check</c> and <c>POST /v1/check/batch</c>: rate-limit decisions for services in any language. Their
+/// state is keyed <c>d|{policy or limit}|{key}</c>: the HTTP middleware keys its own <c>h|{policy}|{client}</c>, so a
+/// caller of the decision API never spends, nor is spent by, an HTTP client's quota.
+/// </summary>
 internal static class DecisionEndpoints
 {
     private const int MaxBatch = 32;
+
+    // The stores decide at most this many limits as one (InMemoryRateLimitStore's batch, which is also the Redis
+    // store's fallback): an atomic batch of more limits is refused, never decided in parts.
+    private const int MaxAtomicLimits = 32;
 
     public static void MapDecisionApi(this WebApplication app, KeyAuthorization authorization)
     {
@@ -125,8 +133,29 @@ internal static class DecisionEndpoints
         }
 
         var responses = new CheckResponse[checks.Count];
-        if (request.Value.Atomic && all.Count <= MaxBatch)
+        if (request.Value.Atomic)
         {
+            if (all.Count > MaxAtomicLimits)
+            {
+                return Results.ValidationProblem(new Dictionary<string, string[]>
+                {
+                    ["checks"] = [$"An atomic batch decides at most {MaxAtomicLimits} limits as one (the store's cap); these checks name {all.Count}. Split them, or send them without \"atomic\"."],
+                });
+            }
+
+            // The stores decide each (key, limit) once per batch: a repeated one would be admitted against the same state twice.
+            var seen = new HashSet<(string, RateLimit)>();
+            for (var j = 0; j < all.Count; j++)
+            {
+                if (!seen.Add((all[j].Key, all[j].Limit)))
+                {
+                    return Results.ValidationProblem(new Dictionary<string, string[]>
+                    {
+                        [$"checks[{owners[j]}]"] = [$"Repeats the key and limit {all[j].Limit} of an earlier check; an atomic batch names each once (add their costs instead)."],
+                    });
+                }
+            }
+
             var decisions = new RateLimitDecision[all.Count];
             await store.AcquireAllAsync(all.ToArray(), decisions, context.RequestAborted);
             for (var i = 0; i < checks.Count; i++)
@@ -207,8 +236,10 @@ internal static class DecisionEndpoints
             return false;
         }
 
-        var key = "api|" + check.Key;
-        requests = [.. limits.Select(l => new RateLimitRequest(key, l, cost))];
+        // "d|" begins no key of the HTTP middleware ("h|"): the two never share state.
+        requests = check.Policy is { } name
+            ? [.. limits.Select(l => new RateLimitRequest("d|" + name + "|" + check.Key, l, cost))]
+            : [.. limits.Select(l => new RateLimitRequest("d|" + l + "|" + check.Key, l, cost))];
         return true;
     }
 

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Floodgate.Server.Stats;
@@ -15,6 +14,9 @@ internal sealed class LiveStats : BackgroundService
     private const int MaxClientsPerSecond = 10_000;
     private const int TopClients = 10;
     private const int PartClients = 50;
+
+    // A stats event lists this many endpoints, then the rest as one "(other)" row: five minutes of history stay small.
+    private const int TopEndpoints = 20;
 
     // Parts from other instances arrive a little after the second ends; the sum waits this long for them.
     private static readonly TimeSpan GatherDelay = TimeSpan.FromMilliseconds(300);
@@ -138,48 +140,36 @@ internal sealed class LiveStats : BackgroundService
         second,
         parts.Sum(p => p.Allowed),
         parts.Sum(p => p.Denied),
-        Merge(parts.SelectMany(p => p.Endpoints ?? []), int.MaxValue),
-        Merge(parts.SelectMany(p => p.Clients ?? []), TopClients),
+        Merge(parts.SelectMany(p => p.Endpoints ?? []), TopEndpoints, sumTheRest: true),
+        Merge(parts.SelectMany(p => p.Clients ?? []), TopClients, sumTheRest: false),
         parts.Count,
         _hub.Listeners,
         _hub.Dropped);
 
-    private static List<TrafficRow> Merge(IEnumerable<TrafficRow> rows, int count) =>
-        rows.GroupBy(r => r.Name, StringComparer.Ordinal)
-            .Select(g => new TrafficRow(g.Key, g.Sum(r => r.Allowed), g.Sum(r => r.Denied)))
-            .OrderByDescending(r => r.Allowed + r.Denied)
-            .ThenBy(r => r.Name, StringComparer.Ordinal)
-            .Take(count)
-            .ToList();
+    private static List<TrafficRow> Merge(IEnumerable<TrafficRow> rows, int count, bool sumTheRest) =>
+        TrafficCounter.Busiest(
+            rows.GroupBy(r => r.Name, StringComparer.Ordinal).Select(g => new TrafficRow(g.Key, g.Sum(r => r.Allowed), g.Sum(r => r.Denied))),
+            count,
+            sumTheRest);
 
-    /// <summary>The counts of one second on this instance, and the events it has left to give.</summary>
+    /// <summary>
+    /// The counts of one second on this instance, and the events it has left to give. Bounded: past their caps, new
+    /// endpoints and clients of this second count under "(other)" (listed for endpoints, left out for clients).
+    /// </summary>
     private sealed class Second
     {
-        private readonly ConcurrentDictionary<string, TrafficCounter> _endpoints = new(StringComparer.Ordinal);
-        private readonly ConcurrentDictionary<string, TrafficCounter> _clients = new(StringComparer.Ordinal);
+        private readonly TrafficTable _endpoints = new(TrafficStats.MaxEndpoints);
+        private readonly TrafficTable _clients = new(MaxClientsPerSecond);
         private long _allowed;
         private long _denied;
-        private int _clientCount;
         private int _allowedEvents;
         private int _deniedEvents;
 
         public void Add(string endpoint, string client, bool allowed)
         {
             Interlocked.Increment(ref allowed ? ref _allowed : ref _denied);
-            _endpoints.GetOrAdd(endpoint, static _ => new TrafficCounter()).Add(allowed);
-            if (!_clients.TryGetValue(client, out var counter))
-            {
-                // Bounded: past the cap, new clients of this second count in the totals only.
-                if (Volatile.Read(ref _clientCount) >= MaxClientsPerSecond)
-                {
-                    return;
-                }
-
-                counter = _clients.GetOrAdd(client, static _ => new TrafficCounter());
-                Interlocked.Increment(ref _clientCount);
-            }
-
-            counter.Add(allowed);
+            _endpoints.Add(endpoint, allowed);
+            _clients.Add(client, allowed);
         }
 
         /// <summary>Whether this second's budget (<see cref="LiveOptions"/>) has room for one more event of this kind.</summary>
@@ -193,8 +183,8 @@ internal sealed class LiveStats : BackgroundService
             Second = second,
             Allowed = Interlocked.Read(ref _allowed),
             Denied = Interlocked.Read(ref _denied),
-            Endpoints = TrafficCounter.Busiest(_endpoints, int.MaxValue),
-            Clients = TrafficCounter.Busiest(_clients, PartClients),
+            Endpoints = _endpoints.Busiest(TopEndpoints, sumTheRest: true),
+            Clients = _clients.Busiest(PartClients, sumTheRest: false),
         };
     }
 }
