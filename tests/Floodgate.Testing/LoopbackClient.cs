@@ -8,11 +8,17 @@ public static class LoopbackClient
 {
     private static int s_next;
 
-    /// <summary>A client for <paramref name="baseAddress"/> whose connections come from <paramref name="localAddress"/> (any 127.x.y.z).</summary>
-    public static HttpClient Create(Uri baseAddress, IPAddress localAddress)
+    /// <summary>
+    /// A client for <paramref name="baseAddress"/> whose connections (at most <paramref name="connections"/>, kept open)
+    /// come from <paramref name="localAddress"/> (any 127.x.y.z).
+    /// </summary>
+    public static HttpClient Create(Uri baseAddress, IPAddress localAddress, int connections = int.MaxValue, TimeSpan? timeout = null)
     {
         var handler = new SocketsHttpHandler
         {
+            MaxConnectionsPerServer = connections,
+            PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
+            UseCookies = false,
             ConnectCallback = async (context, token) =>
             {
                 var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
@@ -29,7 +35,7 @@ public static class LoopbackClient
                 }
             },
         };
-        return new HttpClient(handler) { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        return new HttpClient(handler) { BaseAddress = baseAddress, Timeout = timeout ?? TimeSpan.FromSeconds(30) };
     }
 
     /// <summary>A loopback address no other caller in this process got: 127.1.0.1, 127.1.0.2, ...</summary>
