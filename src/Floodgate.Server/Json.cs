@@ -47,11 +47,24 @@ internal static class Json
         {
             return (null, Results.Problem(statusCode: ex.StatusCode, title: "Bad request", detail: "The body could not be read."));
         }
+        catch (JsonException ex) when (Field(ex.Path) is { } field)
+        {
+            // A field of the wrong type ("limit": "abc") or one the body may not have: an errors entry that names it.
+            var message = ex.Message.Contains("could not be mapped", StringComparison.Ordinal)
+                ? $"unknown field '{field}'"
+                : $"'{field}' has the wrong type or is malformed";
+            return (null, Results.ValidationProblem(new Dictionary<string, string[]> { [field] = [message + "."] }, title: "Invalid body"));
+        }
         catch (JsonException ex)
         {
             return (null, Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Invalid JSON", detail: ex.Path is { Length: > 0 } path ? $"Malformed at {path}." : "The body is not valid JSON."));
         }
     }
+
+    /// <summary>The field a JSON path names: <c>$.limit</c> is <c>limit</c>, <c>$.checks[1].cost</c> is <c>checks[1].cost</c>; null for the whole body.</summary>
+    private static string? Field(string? path) =>
+        path is { Length: > 2 } && path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] :
+        path is { Length: > 2 } && path.StartsWith("$['", StringComparison.Ordinal) && path.EndsWith("']", StringComparison.Ordinal) ? path[3..^2] : null;
 
     private static IResult TooLarge() =>
         Results.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "Body too large", detail: $"At most {MaxBody} bytes.");

@@ -98,6 +98,8 @@ internal static class AdminEndpoints
             return Results.ValidationProblem(errors);
         }
 
+        policy = policy.Canonical();
+
         if ((await store.ListAsync(context.RequestAborted)).Any(p => p.Id == policy.Id) || options.Value.Rules.Any(r => r.Name == policy.Id))
         {
             return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "Conflict", detail: $"A policy called '{policy.Id}' exists; PUT /admin/configs/{policy.Id} replaces it.");
@@ -128,6 +130,8 @@ internal static class AdminEndpoints
         {
             return Results.ValidationProblem(errors);
         }
+
+        policy = policy.Canonical();
 
         var existed = (await store.ListAsync(context.RequestAborted)).Any(p => p.Id == id);
         await store.SaveAsync(policy, context.RequestAborted);

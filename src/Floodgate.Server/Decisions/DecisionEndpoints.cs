@@ -215,13 +215,13 @@ internal static class DecisionEndpoints
             RateLimitAlgorithm? algorithm = null;
             if (check.Algorithm is { } text)
             {
-                if (Enum.TryParse<RateLimitAlgorithm>(text, true, out var parsed) && Enum.IsDefined(parsed) && !char.IsAsciiDigit(text[0]))
+                if (EnumNames.TryParse<RateLimitAlgorithm>(text, out var parsed))
                 {
                     algorithm = parsed;
                 }
                 else
                 {
-                    errors[prefix + "algorithm"] = [$"One of {string.Join(", ", Enum.GetNames<RateLimitAlgorithm>())}."];
+                    errors[prefix + "algorithm"] = [$"One of {EnumNames.List<RateLimitAlgorithm>()} (any case, or snake_case such as token_bucket); was '{text}'."];
                 }
             }
 

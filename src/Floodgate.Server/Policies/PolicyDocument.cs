@@ -4,7 +4,8 @@ using Floodgate.AspNetCore.Policies;
 
 namespace Floodgate.Server.Policies;
 
-/// <summary>A policy as the admin API reads and writes it.</summary>
+/// <summary>A policy as the admin API reads and writes it. A field it does not know is refused, never ignored.</summary>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record PolicyDocument
 {
     /// <summary>The id, also the policy's name in headers and metrics. Letters, digits, '-', '_' and '.'; generated when omitted on create.</summary>
@@ -27,7 +28,7 @@ public sealed record PolicyDocument
     [JsonPropertyName("window")]
     public string? Window { get; init; }
 
-    /// <summary>SlidingWindowCounter, SlidingWindowLog, TokenBucket, FixedWindow or Gcra.</summary>
+    /// <summary>SlidingWindowCounter, SlidingWindowLog, TokenBucket, FixedWindow or Gcra, in any case, also snake_case (<c>token_bucket</c>).</summary>
     [JsonPropertyName("algorithm")]
     public string? Algorithm { get; init; }
 
@@ -42,6 +43,10 @@ public sealed record PolicyDocument
     /// <summary>Client (default), ApiKey, Ip, Endpoint or Global.</summary>
     [JsonPropertyName("scope")]
     public string? Scope { get; init; }
+
+    /// <summary>Guards against guessing: the limits hold for the address of an unverified client as well. Default: on for credential paths (<c>/auth/login</c>, <c>/oauth/token</c>...).</summary>
+    [JsonPropertyName("sensitive")]
+    public bool? Sensitive { get; init; }
 
     /// <summary>When it was last written (set by the server).</summary>
     [JsonPropertyName("updated_at")]
@@ -71,14 +76,19 @@ public sealed record PolicyDocument
             errors["window"] = ["A window such as \"minute\", \"10s\", \"1h\" or \"day\" is required."];
         }
 
-        if (Algorithm is not null && !(Enum.TryParse<RateLimitAlgorithm>(Algorithm, true, out var algorithm) && Enum.IsDefined(algorithm) && !char.IsAsciiDigit(Algorithm[0])))
+        if (Algorithm is not null && !EnumNames.TryParse<RateLimitAlgorithm>(Algorithm, out _))
         {
-            errors["algorithm"] = [$"One of {string.Join(", ", Enum.GetNames<RateLimitAlgorithm>())}."];
+            errors["algorithm"] = [$"One of {EnumNames.List<RateLimitAlgorithm>()} (any case, or snake_case such as token_bucket); was '{Algorithm}'."];
         }
 
-        if (Scope is not null && !(Enum.TryParse<RuleScope>(Scope, true, out var scope) && Enum.IsDefined(scope) && !char.IsAsciiDigit(Scope[0])))
+        if (Scope is not null && !EnumNames.TryParse<RuleScope>(Scope, out _))
         {
-            errors["scope"] = [$"One of {string.Join(", ", Enum.GetNames<RuleScope>())}."];
+            errors["scope"] = [$"One of {EnumNames.List<RuleScope>()}; was '{Scope}'."];
+        }
+
+        if (Burst is < 1 or > RateLimit.MaxCount)
+        {
+            errors["burst"] = [$"A whole number between 1 and {RateLimit.MaxCount}; was {Burst}."];
         }
 
         if (Cost is < 1 || Cost > Limit)
@@ -105,15 +115,23 @@ public sealed record PolicyDocument
         return errors;
     }
 
+    /// <summary>The same policy with its algorithm and scope under their own names (<c>token_bucket</c> is stored as <c>TokenBucket</c>).</summary>
+    internal PolicyDocument Canonical() => this with
+    {
+        Algorithm = EnumNames.TryParse<RateLimitAlgorithm>(Algorithm, out var algorithm) ? algorithm.ToString() : Algorithm,
+        Scope = EnumNames.TryParse<RuleScope>(Scope, out var scope) ? scope.ToString() : Scope,
+    };
+
     internal RuleOptions ToRule() => new()
     {
         Name = Id,
         Path = Path,
         Methods = Methods ?? [],
         Limit = $"{Limit}/{Window}",
-        Algorithm = Algorithm is null ? null : Enum.Parse<RateLimitAlgorithm>(Algorithm, true),
+        Algorithm = EnumNames.TryParse<RateLimitAlgorithm>(Algorithm, out var algorithm) ? algorithm : null,
         Burst = Burst,
         Cost = Cost ?? 1,
-        Scope = Scope is null ? RuleScope.Client : Enum.Parse<RuleScope>(Scope, true),
+        Scope = EnumNames.TryParse<RuleScope>(Scope, out var scope) ? scope : RuleScope.Client,
+        Sensitive = Sensitive,
     };
 }
