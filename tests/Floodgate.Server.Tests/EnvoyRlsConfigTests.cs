@@ -105,7 +105,7 @@ public sealed class EnvoyRlsConfigTests
         }
 
         // The counts live in a key space of their own, which no HTTP policy or decision API key can name.
-        var scan = (object?[])redis.Call("SCAN", "0", "MATCH", "*rls|shared|*", "COUNT", "10000")!;
+        var scan = (object?[])redis.Call("SCAN", "0", "MATCH", "*rls:shared|*", "COUNT", "10000")!;
         Assert.NotEmpty((object?[])scan[1]!);
     }
 

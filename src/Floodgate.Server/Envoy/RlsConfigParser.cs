@@ -143,7 +143,7 @@ internal static class RlsConfigParser
                 var wildcard = WildcardPattern.IsWildcard(value);
                 if (shareThreshold && !wildcard)
                 {
-                    throw Error(descriptor, $"share_threshold can only be used with wildcard values (containing '*'), but found key '{composite}'");
+                    throw Error(Scalar(descriptor, "share_threshold")!, $"share_threshold can only be used with wildcard values (containing '*'), but found key '{composite}'");
                 }
 
                 var limit = descriptor.Children.TryGetValue(new YamlScalarNode("rate_limit"), out var rateLimit)

@@ -7,9 +7,12 @@ namespace Floodgate.Server.Envoy;
 /// <summary>One <c>domain</c> of the configuration: its descriptor tree, and the store keys of its descriptors.</summary>
 internal sealed class RlsDomain(string name, string file, RlsDescriptorNode root)
 {
-    /// <summary>The store key space of the rate limit service. No HTTP policy (<c>policy|</c>, <c>client|</c>...) and no
-    /// decision API key (<c>api|</c>) starts with it, so no other caller can reach these counts.</summary>
-    public const string KeyPrefix = "rls|";
+    /// <summary>
+    /// The store key space of the rate limit service. HTTP keys start with a policy name and <c>|</c> (admin policy ids
+    /// cannot contain <c>:</c>), or with <c>endpoint|</c> or <c>slow|</c>; decision API keys with <c>api|</c>: none
+    /// starts with <c>rls:</c>, so no other caller can read or spend these counts.
+    /// </summary>
+    public const string KeyPrefix = "rls:";
 
     private static readonly SearchValues<char> s_escaped = SearchValues.Create("%|=");
 
@@ -58,7 +61,7 @@ internal sealed class RlsDomain(string name, string file, RlsDescriptorNode root
     }
 
     /// <summary>
-    /// The store key of a descriptor: <c>rls|domain|key=value|key=value</c>, each part escaped (<c>%</c>, <c>|</c> and
+    /// The store key of a descriptor: <c>rls:domain|key=value|key=value</c>, each part escaped (<c>%</c>, <c>|</c> and
     /// <c>=</c> as <c>%25</c>, <c>%7C</c>, <c>%3D</c>) so that no two descriptors share a key. A value matched by a
     /// <c>share_threshold</c> wildcard is replaced by the wildcard.
     /// </summary>
