@@ -1,5 +1,4 @@
 using Envoy.Service.RateLimit.V3;
-using RlsRequest = Envoy.Service.RateLimit.V3.RateLimitRequest;
 using Code = Envoy.Service.RateLimit.V3.RateLimitResponse.Types.Code;
 
 namespace Floodgate.Server.Tests;
@@ -44,11 +43,14 @@ public sealed class EnvoyRlsConfigTests
     }
 
     [Fact]
-    public async Task ChangedFile_IsReloaded_AndABadOneKeepsTheLastGood()
+    public async Task ChangedFile_IsReloaded_AndABadOneKeepsTheLastGood_GlobalShadowModeAnswersOk()
     {
-        await using var server = await RlsServer.StartAsync(new() { ["reload.yaml"] = Limit(1) });
+        // Global shadow mode too: over the limit, the status says so but the answer is OK.
+        await using var server = await RlsServer.StartAsync(new() { ["reload.yaml"] = Limit(1) }, new() { ["Floodgate:Envoy:ShadowMode"] = "true" });
         var client = Guid.NewGuid().ToString("N");
         Assert.Equal(1u, (await server.Client.CallAsync("reload", [("client", client)])).Statuses[0].CurrentLimit.RequestsPerUnit);
+        var shadowed = await server.Client.CallAsync("reload", [("client", client)]);
+        Assert.Equal((Code.Ok, Code.OverLimit), (shadowed.OverallCode, shadowed.Statuses[0].Code));
 
         await RlsServer.WriteAsync(server.ConfigDirectory, "reload.yaml", Limit(5));
         var reloaded = await UntilLimitAsync(server, client, 5);
