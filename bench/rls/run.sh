@@ -10,7 +10,8 @@
 #   redis:     the configured domain on the Redis process;
 #   attack:    one value over its limit on the Redis process (answered from the over-limit cache).
 # Prints a markdown report: each scenario's calls/s and latency per round, medians, and the per-round ratios to the
-# reference. Everything (redis, services, bench client) shares this machine's cores. About 3 minutes with the defaults.
+# reference, after one unrecorded pass of every scenario. Everything (redis, services, bench client) shares this
+# machine's cores. About 4 minutes with the defaults.
 #
 #   bench/rls/run.sh
 #   ROUNDS=5 DURATION=10 CALLERS=64 CONNECTIONS=2 bench/rls/run.sh
@@ -97,6 +98,13 @@ run() { # run LABEL PORT DOMAIN KEY VALUES
   "${bench[@]}" --label "$1" --target "127.0.0.1:$2" --domain "$3" --key "$4" --values "$5" \
     --callers "$CALLERS" --connections "$CONNECTIONS" --warmup "$WARMUP" --duration "$DURATION"
 }
+
+# One unrecorded pass of every scenario first, so that no round measures a process before its code is tiered up.
+echo "warm-up (not recorded) ..." >&2
+run warmup "$memory_port" unconfigured remote_address "$VALUES" >/dev/null
+run warmup "$memory_port" bench remote_address "$VALUES" >/dev/null
+run warmup "$redis_port_grpc" bench remote_address "$VALUES" >/dev/null
+run warmup "$redis_port_grpc" bench attacker 1 >/dev/null
 
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 : >"$work/results.tsv"
