@@ -111,6 +111,33 @@ public sealed class EnvoyRlsConfigTests
         Assert.NotEmpty((object?[])scan[1]!);
     }
 
+    [Fact]
+    public async Task RedisAway_TheStoresFailureModeAnswers()
+    {
+        using var redis = RedisServer.TryStart(out var reason);
+        if (redis is null)
+        {
+            RequiredService.Unavailable(reason);
+            return;
+        }
+
+        var settings = new Dictionary<string, string>
+        {
+            ["Floodgate:Redis:Configuration"] = redis.Endpoint,
+            ["Floodgate:Redis:FailureMode"] = "FailClosed",
+            ["Floodgate:Redis:Timeout"] = "00:00:00.500",
+        };
+        await using var server = await RlsServer.StartAsync(new() { ["away.yaml"] = Limit(100) }, settings);
+        Assert.Equal(Code.Ok, (await server.Client.CallAsync("reload", [("client", "a")])).OverallCode);
+
+        redis.Kill();
+
+        // FailClosed: every call is over the limit until Redis answers again; an answer, never a gRPC error.
+        var response = await server.Client.CallAsync("reload", [("client", "a")]);
+        Assert.Equal(Code.OverLimit, response.OverallCode);
+        Assert.Equal((Code.OverLimit, 0u, 100u), (response.Statuses[0].Code, response.Statuses[0].LimitRemaining, response.Statuses[0].CurrentLimit.RequestsPerUnit));
+    }
+
     private static async Task<RateLimitResponse> UntilLimitAsync(RlsServer server, string client, uint perDay)
     {
         RateLimitResponse? response = null;
