@@ -72,6 +72,33 @@ public sealed class EnvoyRlsConfigTests
     }
 
     [Fact]
+    public async Task ConfigMapVolume_SwappedDataLink_IsReloaded()
+    {
+        // A Kubernetes ConfigMap volume: reload.yaml -> ..data/reload.yaml, ..data -> ..v1; an update writes ..v2 and
+        // swaps ..data in one rename, so no *.yaml file changes itself.
+        var directory = Directory.CreateTempSubdirectory("floodgate-rls-").FullName;
+        Directory.CreateDirectory(Path.Combine(directory, "..v1"));
+        await File.WriteAllTextAsync(Path.Combine(directory, "..v1", "reload.yaml"), Limit(1));
+        Directory.CreateSymbolicLink(Path.Combine(directory, "..data"), "..v1");
+        File.CreateSymbolicLink(Path.Combine(directory, "reload.yaml"), Path.Combine("..data", "reload.yaml"));
+        await using var server = await RlsServer.StartAsync([], configDirectory: directory);
+        var client = Guid.NewGuid().ToString("N");
+        Assert.Equal(1u, (await server.Client.CallAsync("reload", [("client", client)])).Statuses[0].CurrentLimit.RequestsPerUnit);
+
+        Directory.CreateDirectory(Path.Combine(directory, "..v2"));
+        await File.WriteAllTextAsync(Path.Combine(directory, "..v2", "reload.yaml"), Limit(5));
+        Directory.CreateSymbolicLink(Path.Combine(directory, "..data_tmp"), "..v2");
+        using (var rename = System.Diagnostics.Process.Start("mv", ["-T", Path.Combine(directory, "..data_tmp"), Path.Combine(directory, "..data")]))
+        {
+            // rename(2) of the link over the link, as the kubelet swaps it (.NET's File.Move refuses a link to a directory).
+            await rename.WaitForExitAsync(TestContext.Current.CancellationToken);
+            Assert.Equal(0, rename.ExitCode);
+        }
+
+        await UntilLimitAsync(server, client, 5);
+    }
+
+    [Fact]
     public async Task TwoInstancesOnOneRedis_AdmitExactlyTheLimitBetweenThem()
     {
         using var redis = RedisServer.TryStart(out var reason);

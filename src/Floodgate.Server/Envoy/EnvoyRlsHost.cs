@@ -51,7 +51,7 @@ internal sealed class EnvoyRlsHost(
         _app.MapGrpcService<EnvoyRateLimitService>();
         await _app.StartAsync(cancellationToken);
         var current = config.Current;
-        Log.Listening(loggerFactory.CreateLogger<EnvoyRlsHost>(), settings.Address, settings.Port, current.Domains.Count, current.Files.Count);
+        Log.Listening(loggerFactory.CreateLogger<EnvoyRlsHost>(), settings.Address, settings.Port, current.Domains.Count, current.Sources.Count);
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)

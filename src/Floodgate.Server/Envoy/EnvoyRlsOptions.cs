@@ -26,7 +26,7 @@ public sealed class EnvoyRlsOptions
     /// </summary>
     public List<string> Config { get; set; } = [];
 
-    /// <summary>Reload when a configuration file changes (a bad file is logged and the last good configuration kept).</summary>
+    /// <summary>Reload when the configuration files change, ConfigMap volumes included (a bad file is logged and the last good configuration kept).</summary>
     public bool Watch { get; set; } = true;
 
     /// <summary>Use polling instead of file-system events (for mounts that send none, such as some container volumes).</summary>

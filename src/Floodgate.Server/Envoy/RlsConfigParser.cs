@@ -19,18 +19,20 @@ internal static class RlsConfigParser
     private static readonly FrozenSet<string> s_rateLimitKeys = FrozenSet.Create(StringComparer.Ordinal, "unit", "requests_per_unit", "unlimited", "name", "replaces", "algorithm");
     private static readonly FrozenSet<string> s_unsupported = FrozenSet.Create(StringComparer.Ordinal, "quota_mode", "metadata");
 
-    /// <summary>Reads the files (and the <c>*.yaml</c>/<c>*.yml</c> files of the directories) of <paramref name="paths"/>.</summary>
+    /// <summary>Reads and parses the files (and the <c>*.yaml</c>/<c>*.yml</c> files of the directories) of <paramref name="paths"/>.</summary>
     /// <exception cref="RlsConfigException">A file cannot be read or is not a valid configuration.</exception>
-    public static RlsConfig Load(IReadOnlyList<string> paths)
+    public static RlsConfig Load(IReadOnlyList<string> paths) => Build(Read(paths));
+
+    /// <summary>The text of every configuration file of <paramref name="paths"/>, in order.</summary>
+    /// <exception cref="RlsConfigException">A path or file cannot be read.</exception>
+    public static List<RlsConfigFile> Read(IReadOnlyList<string> paths)
     {
-        var files = Files(paths);
-        var domains = new Dictionary<string, RlsDomain>(StringComparer.Ordinal);
-        foreach (var file in files)
+        var sources = new List<RlsConfigFile>();
+        foreach (var file in Files(paths))
         {
-            string text;
             try
             {
-                text = File.ReadAllText(file);
+                sources.Add(new RlsConfigFile(file, File.ReadAllText(file)));
             }
             catch (IOException e)
             {
@@ -40,7 +42,18 @@ internal static class RlsConfigParser
             {
                 throw new RlsConfigException(file, 0, e.Message, e);
             }
+        }
 
+        return sources;
+    }
+
+    /// <summary>Parses the files read by <see cref="Read"/> into one configuration.</summary>
+    /// <exception cref="RlsConfigException">A file is not a valid configuration, or two files have one domain.</exception>
+    public static RlsConfig Build(List<RlsConfigFile> sources)
+    {
+        var domains = new Dictionary<string, RlsDomain>(StringComparer.Ordinal);
+        foreach (var (file, text) in sources)
+        {
             var domain = Parse(file, text, out var domainLine);
             if (!domains.TryAdd(domain.Name, domain))
             {
@@ -48,7 +61,7 @@ internal static class RlsConfigParser
             }
         }
 
-        return new RlsConfig(domains.ToFrozenDictionary(StringComparer.Ordinal), files);
+        return new RlsConfig(domains.ToFrozenDictionary(StringComparer.Ordinal), sources);
     }
 
     /// <summary>The configuration files: each path that is a file, and the YAML files of each path that is a directory, in name order.</summary>

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.FileProviders;
+using Microsoft.Extensions.FileProviders.Physical;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
 
@@ -6,9 +7,15 @@ namespace Floodgate.Server.Envoy;
 
 /// <summary>
 /// The configuration in force, read from <see cref="EnvoyRlsOptions.Config"/> at start-up (a bad file stops start-up)
-/// and again whenever a file there changes, once the change has settled for <see cref="EnvoyRlsOptions.ReloadDelay"/>.
-/// A reload that fails is logged and the last good configuration stays in force.
+/// and again whenever something changes where it is read from, once the change has settled for
+/// <see cref="EnvoyRlsOptions.ReloadDelay"/>. A reload that fails is logged and the last good configuration stays in
+/// force.
 /// </summary>
+/// <remarks>
+/// A configured directory is watched whole, dot-entries included: a Kubernetes ConfigMap volume changes by swapping
+/// its <c>..data</c> link, and no <c>*.yaml</c> file there changes itself. So the files are read on every change and
+/// parsed only when their text differs from the configuration in force (or from the last text refused).
+/// </remarks>
 internal sealed class RlsConfigSource : IDisposable
 {
     private readonly EnvoyRlsOptions _options;
@@ -18,6 +25,7 @@ internal sealed class RlsConfigSource : IDisposable
     private readonly List<IDisposable> _watches = [];
     private readonly Lock _reloadLock = new();
     private RlsConfig? _current;
+    private List<RlsConfigFile>? _refused;
 
     public RlsConfigSource(IOptions<EnvoyRlsOptions> options, RlsMetrics metrics, TimeProvider timeProvider, ILogger<RlsConfigSource> logger)
     {
@@ -30,44 +38,58 @@ internal sealed class RlsConfigSource : IDisposable
     /// <summary>The configuration in force.</summary>
     public RlsConfig Current => Volatile.Read(ref _current) ?? throw new InvalidOperationException("The Envoy rate limit configuration is not loaded yet.");
 
-    /// <summary>Loads the configuration and, when <see cref="EnvoyRlsOptions.Watch"/> is on, starts watching its files.</summary>
+    /// <summary>Loads the configuration and, when <see cref="EnvoyRlsOptions.Watch"/> is on, starts watching where it comes from.</summary>
     /// <exception cref="RlsConfigException">A file is missing or malformed; the message names the file and the line.</exception>
     public void Start()
     {
         var config = RlsConfigParser.Load(_options.Config);
         _metrics.Load(success: true);
         Volatile.Write(ref _current, config);
-        if (_options.Watch)
+        if (!_options.Watch)
         {
-            foreach (var path in _options.Config)
+            return;
+        }
+
+        foreach (var path in _options.Config)
+        {
+            var full = Path.GetFullPath(path);
+            var isDirectory = Directory.Exists(full);
+            var provider = new PhysicalFileProvider(isDirectory ? full : Path.GetDirectoryName(full)!, ExclusionFilters.None)
             {
-                var full = Path.GetFullPath(path);
-                var isDirectory = Directory.Exists(full);
-                var provider = new PhysicalFileProvider(isDirectory ? full : Path.GetDirectoryName(full)!)
-                {
-                    UsePollingFileWatcher = _options.PollForChanges,
-                    UseActivePolling = _options.PollForChanges,
-                };
-                _watches.Add(provider);
-                _watches.Add(isDirectory
-                    ? ChangeToken.OnChange(() => new CompositeChangeToken([provider.Watch("*.yaml"), provider.Watch("*.yml")]), Changed)
-                    : ChangeToken.OnChange(() => provider.Watch(Path.GetFileName(full)), Changed));
-            }
+                UsePollingFileWatcher = _options.PollForChanges,
+                UseActivePolling = _options.PollForChanges,
+            };
+            var filter = isDirectory ? "**/*" : Path.GetFileName(full);
+            _watches.Add(provider);
+            _watches.Add(ChangeToken.OnChange(() => provider.Watch(filter), Changed));
         }
     }
 
-    /// <summary>Reads the files again now; on failure logs why and keeps the configuration in force.</summary>
-    /// <returns>Whether the new configuration is in force.</returns>
+    /// <summary>Reads the files again now; when their text changed, parses them, or logs why not and keeps the configuration in force.</summary>
+    /// <returns>Whether the files' configuration is in force.</returns>
     public bool Reload()
     {
         lock (_reloadLock)
         {
             try
             {
-                var config = RlsConfigParser.Load(_options.Config);
+                var sources = RlsConfigParser.Read(_options.Config);
+                if (Current.IsReadFrom(sources))
+                {
+                    return true;
+                }
+
+                if (_refused is not null && _refused.SequenceEqual(sources))
+                {
+                    return false;
+                }
+
+                _refused = sources;
+                var config = RlsConfigParser.Build(sources);
+                _refused = null;
                 Volatile.Write(ref _current, config);
                 _metrics.Load(success: true);
-                Log.Reloaded(_logger, config.Domains.Count, config.Files.Count);
+                Log.Reloaded(_logger, config.Domains.Count, config.Sources.Count);
                 return true;
             }
             catch (RlsConfigException e)
