@@ -346,6 +346,21 @@ public sealed class EnvoyRlsTests(EnvoyRlsServer fixture)
     }
 
     [Fact]
+    public async Task SameDescriptorTwice_CountsBothHits()
+    {
+        var client = Unique();
+
+        var first = await fixture.Client.CallAsync("fields", [("client", client)], [("client", client)]);
+        var second = await fixture.Client.CallAsync("fields", [("client", client)], [("client", client)]);
+
+        Assert.All(first.Statuses, s => Assert.Equal((Code.Ok, 1u), (s.Code, s.LimitRemaining)));
+        Assert.Equal(Code.OverLimit, second.OverallCode);
+        Assert.All(second.Statuses, s => Assert.Equal(Code.OverLimit, s.Code));
+        var last = await fixture.Client.CallAsync("fields", [("client", client)]);
+        Assert.Equal((Code.Ok, 0u), (last.OverallCode, last.Statuses[0].LimitRemaining));
+    }
+
+    [Fact]
     public async Task UnknownDomain_IsOkWithNoLimit_ForEveryDescriptor()
     {
         var response = await fixture.Client.CallAsync("no-such-domain", [("client", "a")], [("client", "b")]);

@@ -186,7 +186,8 @@ internal sealed class EnvoyRateLimitService(RlsConfigSource config, IRateLimitSt
     /// </summary>
     private async ValueTask DecideAsync(Call[] calls, CancellationToken cancellationToken)
     {
-        List<RateLimitRequest>? batch = null;
+        RateLimitRequest[]? batch = null;
+        var count = 0;
         for (var i = 0; i < calls.Length; i++)
         {
             if (calls[i].Key is not { } key)
@@ -202,18 +203,18 @@ internal sealed class EnvoyRateLimitService(RlsConfigSource config, IRateLimitSt
                 continue;
             }
 
-            batch ??= [];
-            calls[i].Batched = batch.FindIndex(r => r.Key == key && r.Limit == rule);
-            if (calls[i].Batched < 0)
+            batch ??= new RateLimitRequest[calls.Length];
+            var at = 0;
+            while (at < count && !(batch[at].Key == key && batch[at].Limit == rule))
             {
-                calls[i].Batched = batch.Count;
-                batch.Add(new RateLimitRequest(key, rule, cost));
+                at++;
             }
-            else
-            {
-                var merged = batch[calls[i].Batched];
-                batch[calls[i].Batched] = merged with { Cost = Math.Min(merged.Cost + cost, rule.Capacity + 1) };
-            }
+
+            calls[i].Batched = at;
+            batch[at] = at == count
+                ? new RateLimitRequest(key, rule, cost)
+                : batch[at] with { Cost = Math.Min(batch[at].Cost + cost, rule.Capacity + 1) };
+            count += at == count ? 1 : 0;
         }
 
         if (batch is null)
@@ -221,14 +222,14 @@ internal sealed class EnvoyRateLimitService(RlsConfigSource config, IRateLimitSt
             return;
         }
 
-        var decisions = new RateLimitDecision[batch.Count];
-        if (batch.Count <= MaxBatch)
+        var decisions = new RateLimitDecision[count];
+        if (count <= MaxBatch)
         {
-            await store.AcquireAllAsync(batch.ToArray(), decisions, cancellationToken);
+            await store.AcquireAllAsync(batch.AsMemory(0, count), decisions, cancellationToken);
         }
         else
         {
-            for (var i = 0; i < batch.Count; i++)
+            for (var i = 0; i < count; i++)
             {
                 decisions[i] = await store.AcquireAsync(batch[i].Key, batch[i].Limit, batch[i].Cost, cancellationToken);
             }
