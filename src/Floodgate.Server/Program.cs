@@ -7,6 +7,7 @@ using Floodgate.Server.Admin;
 using Floodgate.Server.Dashboard;
 using Floodgate.Server.Decisions;
 using Floodgate.Server.Demo;
+using Floodgate.Server.Envoy;
 using Floodgate.Server.Live;
 using Floodgate.Server.Policies;
 using Floodgate.Server.Stats;
@@ -50,6 +51,9 @@ builder.Services.AddSingleton<LiveHub>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<LiveHub>());
 builder.Services.AddSingleton<LiveStats>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<LiveStats>());
+
+// Envoy's rate limit service (gRPC on its own port) when Floodgate:Envoy:Enabled is true.
+builder.Services.AddEnvoyRateLimitService(builder.Configuration);
 
 var app = builder.Build();
 await app.Services.GetRequiredService<PolicyRuleSource>().ReloadAsync();
