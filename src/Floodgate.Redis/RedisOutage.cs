@@ -5,7 +5,8 @@ namespace Floodgate.Redis;
 
 /// <summary>
 /// Whether Redis is gone, as opposed to one call being slow. A lost or refused connection (or a server that says it
-/// cannot take writes now: loading, read-only, no primary) is an outage at once. A timeout is only one slow call:
+/// cannot take writes now: loading, read-only, no primary; or a timeout while no primary is connected) is an outage
+/// at once. A timeout is only one slow call:
 /// the outage begins at the <c>TimeoutsBeforeOutage</c>-th timeout in a row, counting only timeouts of calls begun
 /// after the previous counted timeout was seen, so that the calls that were in flight together during one stall
 /// count once. During an outage calls go to the failure mode for <c>RetryInterval</c> (or until the connection is
@@ -73,6 +74,30 @@ internal sealed class RedisOutage
         AggregateException { InnerExceptions.Count: 1 } aggregate => Classify(aggregate.InnerExceptions[0]),
         _ => RedisFailureKind.Bug,
     };
+
+    /// <summary>
+    /// What <paramref name="exception"/> says about <paramref name="redis"/>: a timeout while no primary is connected
+    /// (the connection dropped and is being made again, as after a primary is killed) is no slow call but an outage.
+    /// </summary>
+    public static RedisFailureKind Classify(Exception exception, IConnectionMultiplexer redis)
+    {
+        var kind = Classify(exception);
+        return kind == RedisFailureKind.Slow && !HasConnectedPrimary(redis) ? RedisFailureKind.Unreachable : kind;
+    }
+
+    private static bool HasConnectedPrimary(IConnectionMultiplexer redis)
+    {
+        foreach (var endpoint in redis.GetEndPoints(configuredOnly: false))
+        {
+            var server = redis.GetServer(endpoint);
+            if (server.IsConnected && !server.IsReplica)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     /// <summary>
     /// Records the failure of a call begun at <paramref name="startedAt"/> (a <see cref="TimeProvider.GetTimestamp"/>):

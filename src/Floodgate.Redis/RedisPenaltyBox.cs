@@ -325,7 +325,7 @@ public sealed class RedisPenaltyBox : IPenaltyBox, IDisposable
     private bool Failed(Exception exception, long startedAt)
     {
         Metrics?.StoreError(nameof(RedisPenaltyBox));
-        var kind = RedisOutage.Classify(exception);
+        var kind = RedisOutage.Classify(exception, _redis);
         if (kind == RedisFailureKind.Bug)
         {
             Volatile.Write(ref _lastBug, new RedisCallFailure(exception, _timeProvider.GetTimestamp()));

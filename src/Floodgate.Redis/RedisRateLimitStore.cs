@@ -452,16 +452,17 @@ public sealed class RedisRateLimitStore : IRateLimitStore, IDisposable
     /// </summary>
     private bool Failed(Exception exception, long startedAt, out bool gone)
     {
-        Metrics?.StoreError(nameof(RedisRateLimitStore));
-        var kind = RedisOutage.Classify(exception);
+        var kind = RedisOutage.Classify(exception, _redis);
         if (kind == RedisFailureKind.Bug)
         {
+            // Counted in floodgate.store.errors by whoever catches it (the middleware does), not twice.
             gone = false;
             Volatile.Write(ref _lastBug, new RedisCallFailure(exception, _timeProvider.GetTimestamp()));
             Log.StoreCallFailed(_logger, exception);
             return false;
         }
 
+        Metrics?.StoreError(nameof(RedisRateLimitStore));
         gone = _outage.Fail(kind, startedAt, out var began);
         if (began)
         {
