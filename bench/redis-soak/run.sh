@@ -102,7 +102,7 @@ if [ "$SCENARIO" = failover ]; then
     sentinel_ports+=("$port")
   done
   echo "Waiting for the sentinels to know each other and the replica ..." >&2
-  for _ in $(seq 1 300); do
+  for _ in $(seq 1 1200); do
     ready=0
     for port in "${sentinel_ports[@]}"; do
       info=$(redis-cli -p "$port" SENTINEL MASTER mymaster 2>/dev/null | tr '\n' ' ')
@@ -128,7 +128,8 @@ for name in a b; do
   service_ports+=("$port")
 done
 for port in "${service_ports[@]}"; do
-  for _ in $(seq 1 300); do curl -sf "http://127.0.0.1:$port/health" >/dev/null && break; sleep 0.1; done
+  for _ in $(seq 1 1200); do curl -sf "http://127.0.0.1:$port/health" >/dev/null && break; sleep 0.1; done
+  curl -sf "http://127.0.0.1:$port/health" >/dev/null || { echo "the instance on $port did not start:" >&2; cat "$work"/*/out.log >&2; exit 1; }
 done
 
 echo "Load: $RATE/s over 20,000 clients + $PROBE/s per instance from the watched client, ${DURATION}s, scenario $SCENARIO ..." >&2
