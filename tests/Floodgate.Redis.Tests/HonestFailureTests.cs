@@ -56,15 +56,8 @@ public sealed class HonestFailureTests(RedisFixture fixture)
     [Fact]
     public async Task ReplicaAnswersPing_ButNoPrimary_IsDegraded()
     {
-        using var primary = RedisServer.TryStart(out var reason);
-        if (primary is null)
-        {
-            RequiredService.Unavailable(reason);
-            return;
-        }
-
-        using var replica = RedisServer.TryStart(out reason, "--replicaof", "127.0.0.1", primary.Port.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        Assert.NotNull(replica);
+        using var primary = RedisServer.StartOrSkip();
+        using var replica = RedisServer.StartOrSkip("--replicaof", "127.0.0.1", primary.Port.ToString(System.Globalization.CultureInfo.InvariantCulture));
         var options = new RedisStoreOptions { Configuration = replica.Endpoint };
         using var connection = FloodgateRedisBuilderExtensions.Connect(options);
         await Poll.UntilAsync(() => connection.IsConnected, TimeSpan.FromSeconds(10), "the connection to the replica", Token);
@@ -78,12 +71,7 @@ public sealed class HonestFailureTests(RedisFixture fixture)
     [Fact]
     public async Task StoreDecidingInMemory_IsDegraded_ThoughRedisAnswersPing()
     {
-        using var server = RedisServer.TryStart(out var reason);
-        if (server is null)
-        {
-            RequiredService.Unavailable(reason);
-            return;
-        }
+        using var server = RedisServer.StartOrSkip();
 
         var options = new RedisStoreOptions
         {

@@ -16,7 +16,7 @@ public sealed class SlowRedisTests
     [Fact]
     public async Task PauseShorterThanTheDefaultTimeout_IsWaitedFor_AdmitsExactlyTheLimit()
     {
-        using var server = Start();
+        using var server = RedisServer.StartOrSkip();
         var options = new RedisStoreOptions { Configuration = server.Endpoint, KeyPrefix = RedisFixture.UniquePrefix() };
         using var connection = FloodgateRedisBuilderExtensions.Connect(options);
         using var store = new RedisRateLimitStore(connection, options);
@@ -37,7 +37,7 @@ public sealed class SlowRedisTests
     [Fact]
     public async Task StallLongerThanTimeoutButShorterThanTheThreshold_NoSwitch_NoOverAdmission()
     {
-        using var server = Start();
+        using var server = RedisServer.StartOrSkip();
         var options = new RedisStoreOptions { Configuration = server.Endpoint, KeyPrefix = RedisFixture.UniquePrefix(), Timeout = TimeSpan.FromMilliseconds(200) };
         using var connection = FloodgateRedisBuilderExtensions.Connect(options);
         using var store = new RedisRateLimitStore(connection, options);
@@ -62,7 +62,7 @@ public sealed class SlowRedisTests
     [Fact]
     public async Task TimeoutsInARow_UpToTheThreshold_ThenTheFailureModeAnswers()
     {
-        using var server = Start();
+        using var server = RedisServer.StartOrSkip();
         var options = new RedisStoreOptions
         {
             Configuration = server.Endpoint,
@@ -103,17 +103,6 @@ public sealed class SlowRedisTests
 
         Assert.True(store.IsDegraded);
         Assert.Equal(10, admitted);
-    }
-
-    private static RedisServer Start()
-    {
-        var server = RedisServer.TryStart(out var reason);
-        if (server is null)
-        {
-            RequiredService.Unavailable(reason);
-        }
-
-        return server!;
     }
 
     /// <summary>Sends <paramref name="total"/> one-unit requests for one client from <paramref name="concurrency"/> callers; returns how many were admitted.</summary>

@@ -45,6 +45,21 @@ public sealed class RedisServer : IDisposable
         TryStartWithConfigurationFile(program, null, out reason, extraArguments);
 
     /// <summary>
+    /// Starts a server for a test, or skips the test (fails it under <c>FLOODGATE_REQUIRE_SERVICES=1</c>) when
+    /// <c>redis-server</c> is not installed.
+    /// </summary>
+    public static RedisServer StartOrSkip(params string[] extraArguments)
+    {
+        var server = TryStart(out var reason, extraArguments);
+        if (server is null)
+        {
+            RequiredService.Unavailable(reason);
+        }
+
+        return server!;
+    }
+
+    /// <summary>
     /// A server on a free port that is not started yet (<see cref="Start"/> starts it: a client can be pointed at a port
     /// where Redis comes later), or <see langword="null"/> with the reason when <c>redis-server</c> is not installed.
     /// </summary>

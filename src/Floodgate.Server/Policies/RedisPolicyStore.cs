@@ -64,30 +64,15 @@ internal sealed partial class RedisPolicyStore : BackgroundService, IPolicyStore
     }
 
     /// <summary>Subscribes to changes, trying again each second until Redis answers; then reloads once to catch up.</summary>
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => RedisRetry.UntilDoneAsync(
+        async () =>
         {
-            try
-            {
-                await _redis.GetSubscriber().SubscribeAsync(_channel, (_, _) => Changed?.Invoke()).ConfigureAwait(false);
-                Changed?.Invoke(); // what changed while this instance was not listening
-                return; // StackExchange.Redis subscribes again by itself after a reconnection.
-            }
-            catch (Exception ex) when (ex is RedisException or TimeoutException)
-            {
-                LogSubscribeFailed(_logger, ex.Message);
-                try
-                {
-                    await Task.Delay(TimeSpan.FromSeconds(1), _timeProvider, stoppingToken).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
-            }
-        }
-    }
+            await _redis.GetSubscriber().SubscribeAsync(_channel, (_, _) => Changed?.Invoke()).ConfigureAwait(false);
+            Changed?.Invoke(); // what changed while this instance was not listening
+        },
+        reason => LogSubscribeFailed(_logger, reason),
+        _timeProvider,
+        stoppingToken); // StackExchange.Redis subscribes again by itself after a reconnection.
 
     private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e) => Changed?.Invoke();
 
