@@ -388,13 +388,14 @@ public sealed class RedisRateLimitStore : IRateLimitStore, IDisposable
         return RateLimitDecisions.Decisive(decisions);
     }
 
+    /// <summary>Denies every request because the store could not decide: no layer denied it, so it is no client's violation.</summary>
     private RateLimitDecision RefuseAll(ReadOnlySpan<RateLimitRequest> requests, Span<RateLimitDecision> decisions)
     {
         var wait = _options.RetryInterval;
         for (var i = 0; i < requests.Length; i++)
         {
             var limit = requests[i].Limit;
-            decisions[i] = new RateLimitDecision(false, limit.Count, 0, wait, wait, RateLimitDenialReason.StoreUnavailable, limit, requests[i].Layer);
+            decisions[i] = new RateLimitDecision(false, limit.Count, 0, wait, wait, RateLimitDenialReason.StoreUnavailable, limit, RateLimitLayer.None);
         }
 
         return RateLimitDecisions.Decisive(decisions);

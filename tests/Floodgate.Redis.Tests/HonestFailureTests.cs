@@ -81,7 +81,7 @@ public sealed class HonestFailureTests(RedisFixture fixture)
             TimeoutsBeforeOutage = 1,
             RetryInterval = TimeSpan.FromHours(1),
         };
-        using var connection = FloodgateRedisBuilderExtensions.Connect(options);
+        using var connection = await SlowRedisTests.ConnectedAsync(options);
         using var store = new RedisRateLimitStore(connection, options);
         var limit = new RateLimit(10, TimeSpan.FromMinutes(1));
         var check = new RedisHealthCheck(connection, options, TimeProvider.System, store, null);

@@ -18,7 +18,7 @@ public sealed class SlowRedisTests
     {
         using var server = RedisServer.StartOrSkip();
         var options = new RedisStoreOptions { Configuration = server.Endpoint, KeyPrefix = RedisFixture.UniquePrefix() };
-        using var connection = FloodgateRedisBuilderExtensions.Connect(options);
+        using var connection = await ConnectedAsync(options);
         using var store = new RedisRateLimitStore(connection, options);
         var switches = 0;
         store.DegradedChanged += _ => Interlocked.Increment(ref switches);
@@ -39,7 +39,7 @@ public sealed class SlowRedisTests
     {
         using var server = RedisServer.StartOrSkip();
         var options = new RedisStoreOptions { Configuration = server.Endpoint, KeyPrefix = RedisFixture.UniquePrefix(), Timeout = TimeSpan.FromMilliseconds(200) };
-        using var connection = FloodgateRedisBuilderExtensions.Connect(options);
+        using var connection = await ConnectedAsync(options);
         using var store = new RedisRateLimitStore(connection, options);
         var switches = 0;
         store.DegradedChanged += _ => Interlocked.Increment(ref switches);
@@ -70,17 +70,19 @@ public sealed class SlowRedisTests
             Timeout = TimeSpan.FromMilliseconds(100),
             RetryInterval = TimeSpan.FromHours(1),
         };
-        using var connection = FloodgateRedisBuilderExtensions.Connect(options);
+        using var connection = await ConnectedAsync(options);
         using var store = new RedisRateLimitStore(connection, options);
         Assert.True((await store.AcquireAsync("client", Limit, 1, Token)).IsAllowed);
 
         server.Pause(TimeSpan.FromSeconds(5));
-        var first = await store.AcquireAsync("client", Limit, 1, Token);
+        var decisions = new RateLimitDecision[1];
+        var first = await store.AcquireAllAsync(new[] { new RateLimitRequest("client", Limit, 1, RateLimitLayer.Client) }, decisions, Token);
         var second = await store.AcquireAsync("client", Limit, 1, Token);
         Assert.False(store.IsDegraded);
         var third = await store.AcquireAsync("client", Limit, 1, Token);
 
         Assert.Equal(RateLimitDenialReason.StoreUnavailable, first.Reason);
+        Assert.Equal(RateLimitLayer.None, first.Layer); // the store could not decide: no client's violation, no ban
         Assert.Equal(RateLimitDenialReason.StoreUnavailable, second.Reason);
         Assert.True(store.IsDegraded);
         Assert.Equal(1, store.Outages);
@@ -103,6 +105,14 @@ public sealed class SlowRedisTests
 
         Assert.True(store.IsDegraded);
         Assert.Equal(10, admitted);
+    }
+
+    /// <summary>A connection that is up (on a busy machine the connect can outlast Connect's wait, and a first call then finds none).</summary>
+    internal static async Task<StackExchange.Redis.IConnectionMultiplexer> ConnectedAsync(RedisStoreOptions options)
+    {
+        var connection = FloodgateRedisBuilderExtensions.Connect(options);
+        await Poll.UntilAsync(() => connection.IsConnected, TimeSpan.FromSeconds(30), "the connection to Redis", Token);
+        return connection;
     }
 
     /// <summary>Sends <paramref name="total"/> one-unit requests for one client from <paramref name="concurrency"/> callers; returns how many were admitted.</summary>
