@@ -1,4 +1,6 @@
+using System.Diagnostics.Metrics;
 using Floodgate.AspNetCore;
+using Floodgate.Diagnostics;
 using Floodgate.Penalties;
 using Floodgate.Storage;
 using Microsoft.Extensions.Configuration;
@@ -38,11 +40,16 @@ public static class FloodgateRedisBuilderExtensions
             "Floodgate:Redis:Configuration is required (a StackExchange.Redis configuration string such as localhost:6379).");
 
         services.TryAddSingleton<IConnectionMultiplexer>(sp => Connect(sp.GetRequiredService<IOptions<RedisStoreOptions>>().Value, sp.GetService<ILoggerFactory>()));
-        services.TryAddSingleton(sp => new RedisRateLimitStore(
-            sp.GetRequiredService<IConnectionMultiplexer>(),
-            sp.GetRequiredService<IOptions<RedisStoreOptions>>().Value,
-            sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILogger<RedisRateLimitStore>>()));
+        services.TryAddSingleton(sp => RedisStoreMetrics.Observe(
+            new RedisRateLimitStore(
+                sp.GetRequiredService<IConnectionMultiplexer>(),
+                sp.GetRequiredService<IOptions<RedisStoreOptions>>().Value,
+                sp.GetRequiredService<TimeProvider>(),
+                sp.GetRequiredService<ILogger<RedisRateLimitStore>>())
+            {
+                Metrics = sp.GetService<FloodgateMetrics>(),
+            },
+            sp.GetService<IMeterFactory>()));
         services.Replace(ServiceDescriptor.Singleton<IRateLimitStore>(sp => sp.GetRequiredService<RedisRateLimitStore>()));
 
         // Bans hold on every instance; the in-memory box (still registered as itself) bans while Redis is away.
@@ -52,11 +59,19 @@ public static class FloodgateRedisBuilderExtensions
             sp.GetRequiredService<IOptions<FloodgateOptions>>().Value.Penalty,
             sp.GetRequiredService<InMemoryPenaltyBox>(),
             sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILogger<RedisPenaltyBox>>()));
+            sp.GetRequiredService<ILogger<RedisPenaltyBox>>())
+        {
+            Metrics = sp.GetService<FloodgateMetrics>(),
+        });
         services.Replace(ServiceDescriptor.Singleton<IPenaltyBox>(sp => sp.GetRequiredService<RedisPenaltyBox>()));
         services.AddHealthChecks().Add(new Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckRegistration(
             "redis",
-            sp => new RedisHealthCheck(sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<IOptions<RedisStoreOptions>>().Value, sp.GetRequiredService<TimeProvider>()),
+            sp => new RedisHealthCheck(
+                sp.GetRequiredService<IConnectionMultiplexer>(),
+                sp.GetRequiredService<IOptions<RedisStoreOptions>>().Value,
+                sp.GetRequiredService<TimeProvider>(),
+                sp.GetRequiredService<RedisRateLimitStore>(),
+                sp.GetRequiredService<RedisPenaltyBox>()),
             failureStatus: null,
             tags: ["floodgate", "redis"]));
         return builder;

@@ -7,9 +7,6 @@ internal static partial class Log
     [LoggerMessage(101, LogLevel.Warning, "Redis cannot be reached; deciding with {FailureMode} until it answers again")]
     public static partial void RedisUnavailable(ILogger logger, RedisFailureMode failureMode, Exception exception);
 
-    [LoggerMessage(103, LogLevel.Warning, "Redis cannot be reached for bans; this instance decides bans in memory meanwhile")]
-    public static partial void PenaltyBoxFallback(ILogger logger, Exception exception);
-
     [LoggerMessage(102, LogLevel.Information, "Redis answers again; decisions are back in Redis")]
     public static partial void RedisRecovered(ILogger logger);
 
@@ -18,4 +15,13 @@ internal static partial class Log
 
     [LoggerMessage(104, LogLevel.Information, "Redis answers again; bans are back in Redis")]
     public static partial void PenaltyBoxRecovered(ILogger logger);
+
+    [LoggerMessage(105, LogLevel.Error, "A Redis call of the rate-limit store failed for a reason other than an outage; this is a bug, and the caller gets the exception")]
+    public static partial void StoreCallFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(106, LogLevel.Error, "A Redis call of the penalty box failed for a reason other than an outage; this is a bug, and the caller gets the exception")]
+    public static partial void PenaltyBoxCallFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(107, LogLevel.Debug, "A Redis call took longer than {Timeout}; Redis is still taken to be there ({Timeouts} timeouts in a row)")]
+    public static partial void SlowCall(ILogger logger, TimeSpan timeout, int timeouts);
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Floodgate.Algorithms;
+using Floodgate.Diagnostics;
 using Floodgate.Penalties;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -16,8 +17,9 @@ namespace Floodgate.Redis;
 /// Per client, in one Cluster slot: <c>{prefix}:ban:{{client}}</c> (hash: bannedAt, expiresAt, strike, reason, with a
 /// PEXPIRE), <c>{prefix}:strikes:{{client}}</c> and <c>{prefix}:violations:{{client}}</c>; one script records a
 /// violation and bans atomically. <c>{prefix}:bans</c> indexes the bans for listing (sorted set scored by expiry).
-/// Checking a ban is one HMGET, never cached. While Redis cannot be reached, the in-memory box bans in this process;
-/// those bans keep holding here (and are listed and lifted) after Redis answers again.
+/// Checking a ban is one HMGET, never cached. While Redis cannot be reached (and for a call that times out), the
+/// in-memory box bans in this process; those bans keep holding here (and are listed and lifted) after Redis answers
+/// again. A failure that is not an outage (a script error) is logged as an error and thrown to the caller.
 /// </remarks>
 public sealed class RedisPenaltyBox : IPenaltyBox, IDisposable
 {
@@ -33,6 +35,7 @@ public sealed class RedisPenaltyBox : IPenaltyBox, IDisposable
     private readonly RedisKey _index;
     private readonly string _violationReason;
     private readonly RedisOutage _outage;
+    private RedisCallFailure? _lastBug;
 
     /// <summary>Creates the box on a shared multiplexer; <paramref name="fallback"/> bans while Redis cannot be reached.</summary>
     public RedisPenaltyBox(
@@ -51,16 +54,23 @@ public sealed class RedisPenaltyBox : IPenaltyBox, IDisposable
         _redis = redis;
         _options = options;
         _timeProvider = timeProvider ?? TimeProvider.System;
-        _outage = new RedisOutage(_timeProvider, options.RetryInterval);
+        _outage = new RedisOutage(_timeProvider, options.RetryInterval, options.TimeoutsBeforeOutage);
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _ownsFallback = fallback is null;
         _fallback = fallback ?? new InMemoryPenaltyBox(_penalty, _timeProvider);
         _index = options.KeyPrefix + ":bans";
         _violationReason = string.Create(CultureInfo.InvariantCulture, $"{_penalty.Violations} violations within {RateLimit.FormatWindow(_penalty.Window)}");
+        _redis.ConnectionRestored += OnConnectionRestored;
     }
 
     /// <summary>Whether bans are being kept in this process instead of Redis right now.</summary>
     public bool IsDegraded => _outage.IsDegraded;
+
+    /// <summary>The last call that failed for a reason other than an outage (a script error, a bug), if any.</summary>
+    internal RedisCallFailure? LastBug => Volatile.Read(ref _lastBug);
+
+    /// <summary>Where store errors are counted (<c>floodgate.store.errors</c>), when the application has metrics.</summary>
+    internal FloodgateMetrics? Metrics { get; init; }
 
     /// <summary>Raised when this instance bans a client (by violations or by an operator).</summary>
     public event Action<BanRecord>? Banned;
@@ -93,6 +103,7 @@ public sealed class RedisPenaltyBox : IPenaltyBox, IDisposable
 
         if (!Unavailable())
         {
+            var startedAt = _timeProvider.GetTimestamp();
             try
             {
                 var reply = await EvaluateAsync(ClientKeys(clientId), [
@@ -101,9 +112,8 @@ public sealed class RedisPenaltyBox : IPenaltyBox, IDisposable
                 Recovered();
                 return reply.IsNull ? null : await BannedAsync(clientId, reply, _violationReason, cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception ex) when (RedisRateLimitStore.IsRedisFailure(ex))
+            catch (Exception ex) when (Failed(ex, startedAt))
             {
-                Failed(ex);
             }
         }
 
@@ -124,6 +134,7 @@ public sealed class RedisPenaltyBox : IPenaltyBox, IDisposable
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(duration, TimeSpan.Zero);
         if (!Unavailable())
         {
+            var startedAt = _timeProvider.GetTimestamp();
             try
             {
                 var reply = await EvaluateAsync(ClientKeys(clientId), [
@@ -131,9 +142,8 @@ public sealed class RedisPenaltyBox : IPenaltyBox, IDisposable
                 Recovered();
                 return await BannedAsync(clientId, reply, reason, cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception ex) when (RedisRateLimitStore.IsRedisFailure(ex))
+            catch (Exception ex) when (Failed(ex, startedAt))
             {
-                Failed(ex);
             }
         }
 
@@ -149,6 +159,7 @@ public sealed class RedisPenaltyBox : IPenaltyBox, IDisposable
         var removed = await _fallback.UnbanAsync(clientId, cancellationToken).ConfigureAwait(false);
         if (!Unavailable())
         {
+            var startedAt = _timeProvider.GetTimestamp();
             try
             {
                 var reply = await EvaluateAsync(ClientKeys(clientId), ["unban", Now()], cancellationToken).ConfigureAwait(false);
@@ -156,9 +167,8 @@ public sealed class RedisPenaltyBox : IPenaltyBox, IDisposable
                 Recovered();
                 removed |= (long)reply == 1;
             }
-            catch (Exception ex) when (RedisRateLimitStore.IsRedisFailure(ex))
+            catch (Exception ex) when (Failed(ex, startedAt))
             {
-                Failed(ex);
             }
         }
 
@@ -176,6 +186,7 @@ public sealed class RedisPenaltyBox : IPenaltyBox, IDisposable
         var list = new List<BanRecord>();
         if (!Unavailable())
         {
+            var startedAt = _timeProvider.GetTimestamp();
             try
             {
                 var clientIds = (RedisValue[])(await EvaluateAsync([_index], ["list", Now()], cancellationToken).ConfigureAwait(false))!;
@@ -197,9 +208,8 @@ public sealed class RedisPenaltyBox : IPenaltyBox, IDisposable
 
                 Recovered();
             }
-            catch (Exception ex) when (RedisRateLimitStore.IsRedisFailure(ex))
+            catch (Exception ex) when (Failed(ex, startedAt))
             {
-                Failed(ex);
                 list.Clear();
             }
         }
@@ -220,6 +230,7 @@ public sealed class RedisPenaltyBox : IPenaltyBox, IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
+        _redis.ConnectionRestored -= OnConnectionRestored;
         if (_ownsFallback)
         {
             _fallback.Dispose();
@@ -228,15 +239,15 @@ public sealed class RedisPenaltyBox : IPenaltyBox, IDisposable
 
     private async ValueTask<BanRecord?> GetBanCoreAsync(string clientId, CancellationToken cancellationToken)
     {
+        var startedAt = _timeProvider.GetTimestamp();
         try
         {
             var values = await _redis.GetDatabase().HashGetAsync(Key("ban", clientId), BanFields).WaitAsync(_options.Timeout, _timeProvider, cancellationToken).ConfigureAwait(false);
             Recovered();
             return Record(clientId, values) ?? _fallback.GetBan(clientId);
         }
-        catch (Exception ex) when (RedisRateLimitStore.IsRedisFailure(ex))
+        catch (Exception ex) when (Failed(ex, startedAt))
         {
-            Failed(ex);
             return _fallback.GetBan(clientId);
         }
     }
@@ -246,14 +257,14 @@ public sealed class RedisPenaltyBox : IPenaltyBox, IDisposable
     {
         var fields = (RedisResult[])reply!;
         var ban = new BanRecord(clientId, FromMicroseconds(Number(fields[0])), FromMicroseconds(Number(fields[1])), (int)(long)fields[2], reason);
+        var startedAt = _timeProvider.GetTimestamp();
         try
         {
             await _redis.GetDatabase().SortedSetAddAsync(_index, clientId, Number(fields[1])).WaitAsync(_options.Timeout, _timeProvider, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (RedisRateLimitStore.IsRedisFailure(ex))
+        catch (Exception ex) when (Failed(ex, startedAt))
         {
             // The ban holds everywhere; only the listing misses it until the next ban of this client.
-            Failed(ex);
         }
 
         Banned?.Invoke(ban);
@@ -307,13 +318,30 @@ public sealed class RedisPenaltyBox : IPenaltyBox, IDisposable
 
     private bool Unavailable() => _outage.Resting;
 
-    private void Failed(Exception exception)
+    /// <summary>
+    /// Records a failed call begun at <paramref name="startedAt"/>: <see langword="false"/> for a bug (logged as an
+    /// error and left to propagate); otherwise <see langword="true"/>, and the in-memory box answers this call.
+    /// </summary>
+    private bool Failed(Exception exception, long startedAt)
     {
-        if (_outage.Fail())
+        Metrics?.StoreError(nameof(RedisPenaltyBox));
+        var kind = RedisOutage.Classify(exception, _redis);
+        if (kind == RedisFailureKind.Bug)
+        {
+            Volatile.Write(ref _lastBug, new RedisCallFailure(exception, _timeProvider.GetTimestamp()));
+            Log.PenaltyBoxCallFailed(_logger, exception);
+            return false;
+        }
+
+        if (_outage.Fail(kind, startedAt, out var began) && began)
         {
             Log.PenaltyBoxUnavailable(_logger, exception);
         }
+
+        return true;
     }
+
+    private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e) => _outage.RetryNow();
 
     private void Recovered()
     {

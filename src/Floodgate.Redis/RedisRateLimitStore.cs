@@ -1,6 +1,8 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 using System.Globalization;
 using Floodgate.Algorithms;
+using Floodgate.Diagnostics;
 using Floodgate.Storage;
 using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
@@ -10,7 +12,9 @@ namespace Floodgate.Redis;
 /// <summary>
 /// Rate-limit state in Redis, shared by every instance: each decision is one atomic script (all limits of a request
 /// in one round trip when their keys share a slot), Redis <c>TIME</c> is the clock, TTLs make idle keys vanish.
-/// A failing or slow Redis never fails a request: the <see cref="RedisFailureMode"/> answers.
+/// A slow answer is waited for up to <c>Timeout</c>; Redis gone (see <see cref="RedisOutage"/>) never fails a request:
+/// the <see cref="RedisFailureMode"/> answers. Any other error (a script error, a bug of ours) is logged as an error,
+/// reported by the health check and thrown to the caller: it is never mistaken for an outage.
 /// </summary>
 public sealed class RedisRateLimitStore : IRateLimitStore, IDisposable
 {
@@ -20,13 +24,18 @@ public sealed class RedisRateLimitStore : IRateLimitStore, IDisposable
     /// </summary>
     internal const CommandFlags ScriptFlags = CommandFlags.DemandMaster;
 
+    /// <summary>Most limits whose share is remembered (<see cref="Share"/>); more are built per call.</summary>
+    private const int MaxShares = 10_000;
+
     private readonly IConnectionMultiplexer _redis;
     private readonly RedisStoreOptions _options;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private readonly InMemoryRateLimitStore _fallback;
     private readonly ConcurrentDictionary<string, long> _overLimit = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<RateLimit, RateLimit> _shares = new();
     private readonly RedisOutage _outage;
+    private RedisCallFailure? _lastBug;
     private long _overLimitHits;
     private long _roundTrips;
 
@@ -39,13 +48,29 @@ public sealed class RedisRateLimitStore : IRateLimitStore, IDisposable
         _redis = redis;
         _options = options;
         _timeProvider = timeProvider ?? TimeProvider.System;
-        _outage = new RedisOutage(_timeProvider, options.RetryInterval);
+        _outage = new RedisOutage(_timeProvider, options.RetryInterval, options.TimeoutsBeforeOutage);
         _logger = (ILogger?)logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
         _fallback = new InMemoryRateLimitStore(timeProvider: _timeProvider);
+
+        // A restored connection or a new primary (a Sentinel failover) ends the rest at once: the next call tries Redis.
+        _redis.ConnectionRestored += OnConnectionChanged;
+        _redis.ConfigurationChanged += OnEndpointChanged;
     }
 
     /// <summary>Whether decisions are being made by the failure mode instead of Redis right now.</summary>
     public bool IsDegraded => _outage.IsDegraded;
+
+    /// <summary>Times this store took Redis to be gone and switched to its failure mode.</summary>
+    public long Outages => _outage.Outages;
+
+    /// <summary>The time this store spent answering with its failure mode, the current outage included.</summary>
+    public TimeSpan DegradedTime => _outage.DegradedTime;
+
+    /// <summary>The last call that failed for a reason other than an outage (a script error, a bug), if any.</summary>
+    internal RedisCallFailure? LastBug => Volatile.Read(ref _lastBug);
+
+    /// <summary>Where store errors are counted (<c>floodgate.store.errors</c>), when the application has metrics.</summary>
+    internal FloodgateMetrics? Metrics { get; init; }
 
     /// <summary>Decisions answered by the over-limit cache without a round trip.</summary>
     public long OverLimitCacheHits => Interlocked.Read(ref _overLimitHits);
@@ -91,15 +116,16 @@ public sealed class RedisRateLimitStore : IRateLimitStore, IDisposable
             return await _fallback.PeekAsync(key, limit, cancellationToken).ConfigureAwait(false);
         }
 
+        var startedAt = _timeProvider.GetTimestamp();
         try
         {
             var reply = await EvaluateAsync([StateKey(key, limit)], Arguments([new RateLimitRequest(key, limit, 1)], consume: false)).ConfigureAwait(false);
             var decision = Decision(limit, reply, 0);
             return decision.IsAllowed ? decision with { Remaining = decision.Remaining + 1 } : decision;
         }
-        catch (Exception ex) when (IsRedisFailure(ex))
+        catch (Exception ex) when (Failed(ex, startedAt, out _))
         {
-            Failed(ex);
+            // Peeking admits nothing: memory answers for a slow call as for an outage.
             return await _fallback.PeekAsync(key, limit, cancellationToken).ConfigureAwait(false);
         }
     }
@@ -112,13 +138,13 @@ public sealed class RedisRateLimitStore : IRateLimitStore, IDisposable
         var stateKey = StateKey(key, limit);
         _overLimit.TryRemove(stateKey, out _);
         await _fallback.ResetAsync(key, limit, cancellationToken).ConfigureAwait(false);
+        var startedAt = _timeProvider.GetTimestamp();
         try
         {
             await _redis.GetDatabase().KeyDeleteAsync(stateKey).WaitAsync(_options.Timeout, _timeProvider, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (IsRedisFailure(ex))
+        catch (Exception ex) when (Failed(ex, startedAt, out _))
         {
-            Failed(ex);
         }
     }
 
@@ -133,7 +159,12 @@ public sealed class RedisRateLimitStore : IRateLimitStore, IDisposable
     }
 
     /// <inheritdoc />
-    public void Dispose() => _fallback.Dispose();
+    public void Dispose()
+    {
+        _redis.ConnectionRestored -= OnConnectionChanged;
+        _redis.ConfigurationChanged -= OnEndpointChanged;
+        _fallback.Dispose();
+    }
 
     private async ValueTask<RateLimitDecision> AcquireAllCoreAsync(ReadOnlyMemory<RateLimitRequest> requestMemory, Memory<RateLimitDecision> decisionMemory, CancellationToken cancellationToken)
     {
@@ -177,10 +208,12 @@ public sealed class RedisRateLimitStore : IRateLimitStore, IDisposable
             Recovered();
             return Record(requestMemory.Span, keys, reply, decisionMemory.Span, localNow);
         }
-        catch (Exception ex) when (IsRedisFailure(ex))
+        catch (Exception ex) when (Failed(ex, localNow, out var gone))
         {
-            Failed(ex);
-            return await FailureModeAsync(requestMemory, decisionMemory, cancellationToken).ConfigureAwait(false);
+            // Redis gone: the failure mode. One slow call: Redis may still count it, so it is not admitted from memory.
+            return gone
+                ? await FailureModeAsync(requestMemory, decisionMemory, cancellationToken).ConfigureAwait(false)
+                : SlowCall(requestMemory.Span, decisionMemory.Span);
         }
     }
 
@@ -332,42 +365,122 @@ public sealed class RedisRateLimitStore : IRateLimitStore, IDisposable
         };
     }
 
-    private ValueTask<RateLimitDecision> FailureModeAsync(ReadOnlyMemory<RateLimitRequest> requests, Memory<RateLimitDecision> decisions, CancellationToken cancellationToken)
+    private ValueTask<RateLimitDecision> FailureModeAsync(ReadOnlyMemory<RateLimitRequest> requests, Memory<RateLimitDecision> decisions, CancellationToken cancellationToken) => _options.FailureMode switch
     {
-        switch (_options.FailureMode)
+        RedisFailureMode.FailOpen => new(AdmitAll(requests.Span, decisions.Span)),
+        RedisFailureMode.FailClosed => new(RefuseAll(requests.Span, decisions.Span)),
+        _ when _options.Instances == 1 => _fallback.AcquireAllAsync(requests, decisions, cancellationToken),
+        _ => ShareAsync(requests, decisions, cancellationToken),
+    };
+
+    /// <summary>The answer to a request whose own call timed out while Redis is still taken to be there.</summary>
+    private RateLimitDecision SlowCall(ReadOnlySpan<RateLimitRequest> requests, Span<RateLimitDecision> decisions) =>
+        _options.FailureMode == RedisFailureMode.FailOpen ? AdmitAll(requests, decisions) : RefuseAll(requests, decisions);
+
+    private static RateLimitDecision AdmitAll(ReadOnlySpan<RateLimitRequest> requests, Span<RateLimitDecision> decisions)
+    {
+        for (var i = 0; i < requests.Length; i++)
         {
-            case RedisFailureMode.FailOpen:
-                for (var i = 0; i < requests.Length; i++)
-                {
-                    var limit = requests.Span[i].Limit;
-                    decisions.Span[i] = new RateLimitDecision(true, limit.Count, limit.Count, TimeSpan.Zero, TimeSpan.Zero, RateLimitDenialReason.None, limit, requests.Span[i].Layer);
-                }
-
-                return new(RateLimitDecisions.Decisive(decisions.Span));
-            case RedisFailureMode.FailClosed:
-                for (var i = 0; i < requests.Length; i++)
-                {
-                    var limit = requests.Span[i].Limit;
-                    var wait = _options.RetryInterval;
-                    decisions.Span[i] = new RateLimitDecision(false, limit.Count, 0, wait, wait, RateLimitDenialReason.StoreUnavailable, limit, requests.Span[i].Layer);
-                }
-
-                return new(RateLimitDecisions.Decisive(decisions.Span));
-            default:
-                return _fallback.AcquireAllAsync(requests, decisions, cancellationToken);
+            var limit = requests[i].Limit;
+            decisions[i] = new RateLimitDecision(true, limit.Count, limit.Count, TimeSpan.Zero, TimeSpan.Zero, RateLimitDenialReason.None, limit, requests[i].Layer);
         }
+
+        return RateLimitDecisions.Decisive(decisions);
+    }
+
+    /// <summary>Denies every request because the store could not decide: no layer denied it, so it is no client's violation.</summary>
+    private RateLimitDecision RefuseAll(ReadOnlySpan<RateLimitRequest> requests, Span<RateLimitDecision> decisions)
+    {
+        var wait = _options.RetryInterval;
+        for (var i = 0; i < requests.Length; i++)
+        {
+            var limit = requests[i].Limit;
+            decisions[i] = new RateLimitDecision(false, limit.Count, 0, wait, wait, RateLimitDenialReason.StoreUnavailable, limit, RateLimitLayer.None);
+        }
+
+        return RateLimitDecisions.Decisive(decisions);
+    }
+
+    /// <summary>Decides in memory with this instance's share of each limit (the limit divided by <c>Instances</c>, at least 1).</summary>
+    private async ValueTask<RateLimitDecision> ShareAsync(ReadOnlyMemory<RateLimitRequest> requests, Memory<RateLimitDecision> decisions, CancellationToken cancellationToken)
+    {
+        var shares = ArrayPool<RateLimitRequest>.Shared.Rent(requests.Length);
+        try
+        {
+            for (var i = 0; i < requests.Length; i++)
+            {
+                var request = requests.Span[i];
+                shares[i] = request with { Limit = Share(request.Limit) };
+            }
+
+            return await _fallback.AcquireAllAsync(shares.AsMemory(0, requests.Length), decisions, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            shares.AsSpan(0, requests.Length).Clear();
+            ArrayPool<RateLimitRequest>.Shared.Return(shares);
+        }
+    }
+
+    /// <summary>This instance's share of <paramref name="limit"/>, built once per limit.</summary>
+    internal RateLimit Share(RateLimit limit)
+    {
+        if (_shares.TryGetValue(limit, out var share))
+        {
+            return share;
+        }
+
+        var instances = _options.Instances;
+        share = new RateLimit(
+            Math.Max(1, limit.Count / instances),
+            limit.Window,
+            limit.Algorithm,
+            limit.Burst is { } burst ? Math.Max(1, burst / instances) : null);
+        if (_shares.Count < MaxShares)
+        {
+            _shares[limit] = share;
+        }
+
+        return share;
     }
 
     private bool Unavailable() => _outage.Resting;
 
-    private void Failed(Exception exception)
+    /// <summary>
+    /// Records a failed call begun at <paramref name="startedAt"/>: <see langword="false"/> for a bug (logged as an
+    /// error and left to propagate), otherwise <see langword="true"/> with <paramref name="gone"/> telling an outage
+    /// (the failure mode answers) from one slow call.
+    /// </summary>
+    private bool Failed(Exception exception, long startedAt, out bool gone)
     {
-        if (_outage.Fail())
+        var kind = RedisOutage.Classify(exception, _redis);
+        if (kind == RedisFailureKind.Bug)
+        {
+            // Counted in floodgate.store.errors by whoever catches it (the middleware does), not twice.
+            gone = false;
+            Volatile.Write(ref _lastBug, new RedisCallFailure(exception, _timeProvider.GetTimestamp()));
+            Log.StoreCallFailed(_logger, exception);
+            return false;
+        }
+
+        Metrics?.StoreError(nameof(RedisRateLimitStore));
+        gone = _outage.Fail(kind, startedAt, out var began);
+        if (began)
         {
             Log.RedisUnavailable(_logger, _options.FailureMode, exception);
             DegradedChanged?.Invoke(true);
         }
+        else if (!gone)
+        {
+            Log.SlowCall(_logger, _options.Timeout, _outage.Timeouts);
+        }
+
+        return true;
     }
+
+    private void OnConnectionChanged(object? sender, ConnectionFailedEventArgs e) => _outage.RetryNow();
+
+    private void OnEndpointChanged(object? sender, EndPointEventArgs e) => _outage.RetryNow();
 
     private void Recovered()
     {
@@ -377,9 +490,4 @@ public sealed class RedisRateLimitStore : IRateLimitStore, IDisposable
             DegradedChanged?.Invoke(false);
         }
     }
-
-    /// <summary>Whether <paramref name="exception"/> says Redis cannot be reached or answer in time (not a bug of ours).</summary>
-    internal static bool IsRedisFailure(Exception exception) =>
-        exception is RedisException or TimeoutException or ObjectDisposedException or InvalidOperationException or IOException
-        || (exception is AggregateException aggregate && aggregate.InnerExceptions.All(IsRedisFailure));
 }

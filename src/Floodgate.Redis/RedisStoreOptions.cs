@@ -18,11 +18,31 @@ public sealed class RedisStoreOptions
     /// <summary>What happens while Redis cannot be reached. Default <see cref="RedisFailureMode.FallbackToMemory"/>.</summary>
     public RedisFailureMode FailureMode { get; set; } = RedisFailureMode.FallbackToMemory;
 
-    /// <summary>The longest a decision waits for Redis before the failure mode answers. Default 50 ms.</summary>
-    public TimeSpan Timeout { get; set; } = TimeSpan.FromMilliseconds(50);
+    /// <summary>
+    /// The longest one call waits for Redis. Default 250 ms: well above the p99 of a loaded shard, so that a slow
+    /// answer is waited for rather than taken for an outage. A request whose own call times out while Redis is not
+    /// (yet) taken to be gone is denied (<see cref="RateLimitDenialReason.StoreUnavailable"/>, retry after
+    /// <see cref="RetryInterval"/>), or admitted with <see cref="RedisFailureMode.FailOpen"/>: Redis may still count it,
+    /// so admitting it from memory could exceed the limit.
+    /// </summary>
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromMilliseconds(250);
 
-    /// <summary>After a failure, how long the store answers with the failure mode before it tries Redis again. Default 1 s.</summary>
+    /// <summary>
+    /// Timeouts in a row (each of a call begun after the previous timeout was seen) that make an outage. Default 3:
+    /// a stall shorter than about three <see cref="Timeout"/>s never switches to the failure mode. A lost or refused
+    /// connection is an outage at once.
+    /// </summary>
+    public int TimeoutsBeforeOutage { get; set; } = 3;
+
+    /// <summary>During an outage, how long the store answers with the failure mode before it tries Redis again (sooner when the connection is restored). Default 1 s.</summary>
     public TimeSpan RetryInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// How many instances share the limits. While deciding in memory (<see cref="RedisFailureMode.FallbackToMemory"/>)
+    /// each instance admits its share, the limit divided by this count (at least 1), so that all of them together
+    /// admit about the limit, not this many times it. Default 1.
+    /// </summary>
+    public int Instances { get; set; } = 1;
 
     /// <summary>
     /// Deny locally, without a round trip, a key known to be over its limit until its retry time (as Envoy's rate
@@ -51,6 +71,10 @@ public sealed class RedisStoreOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(Timeout, TimeSpan.FromMilliseconds(1), nameof(Timeout));
         ArgumentOutOfRangeException.ThrowIfGreaterThan(Timeout, TimeSpan.FromSeconds(30), nameof(Timeout));
         ArgumentOutOfRangeException.ThrowIfLessThan(RetryInterval, TimeSpan.FromMilliseconds(10), nameof(RetryInterval));
+        ArgumentOutOfRangeException.ThrowIfLessThan(TimeoutsBeforeOutage, 1, nameof(TimeoutsBeforeOutage));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(TimeoutsBeforeOutage, 100, nameof(TimeoutsBeforeOutage));
+        ArgumentOutOfRangeException.ThrowIfLessThan(Instances, 1, nameof(Instances));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(Instances, 10_000, nameof(Instances));
         ArgumentOutOfRangeException.ThrowIfLessThan(OverLimitCacheSize, 1, nameof(OverLimitCacheSize));
     }
 }

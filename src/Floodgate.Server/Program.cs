@@ -27,6 +27,14 @@ var floodgate = builder.Services.AddFloodgate();
 if (useRedis)
 {
     floodgate.AddRedis();
+
+    // StackExchange.Redis blocks pool threads while it follows a Sentinel failover; a pool at its minimum grows too
+    // slowly on a small machine and the switch (and the requests waiting on it) takes seconds longer.
+    if (builder.Configuration["Floodgate:Redis:Configuration"]!.Contains("serviceName=", StringComparison.OrdinalIgnoreCase))
+    {
+        ThreadPool.GetMinThreads(out var workers, out var completionPorts);
+        ThreadPool.SetMinThreads(Math.Max(workers, 32), Math.Max(completionPorts, 32));
+    }
 }
 
 builder.Services.AddHealthChecks();
@@ -35,8 +43,19 @@ builder.Services.AddOpenApi();
 builder.Services.Configure<AdminOptions>(builder.Configuration.GetSection("Floodgate:Admin"));
 builder.Services.Configure<DecisionApiOptions>(builder.Configuration.GetSection("Floodgate:DecisionApi"));
 builder.Services.AddSingleton<IPolicyStore>(sp => useRedis
-    ? new RedisPolicyStore(sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<IOptions<RedisStoreOptions>>().Value.KeyPrefix)
+    ? sp.GetRequiredService<RedisPolicyStore>()
     : new SqlitePolicyStore(builder.Configuration["Floodgate:Policies:Path"] is { Length: > 0 } path ? path : "floodgate.db"));
+if (useRedis)
+{
+    // Subscribes in the background: the service starts and serves while Redis is away, and catches up when it comes.
+    builder.Services.AddSingleton(sp => new RedisPolicyStore(
+        sp.GetRequiredService<IConnectionMultiplexer>(),
+        sp.GetRequiredService<IOptions<RedisStoreOptions>>().Value.KeyPrefix,
+        sp.GetRequiredService<TimeProvider>(),
+        sp.GetRequiredService<ILogger<RedisPolicyStore>>()));
+    builder.Services.AddHostedService(sp => sp.GetRequiredService<RedisPolicyStore>());
+}
+
 builder.Services.AddSingleton<PolicyRuleSource>();
 builder.Services.AddSingleton<IRateLimitRuleSource>(sp => sp.GetRequiredService<PolicyRuleSource>());
 builder.Services.AddSingleton<TrafficStats>();

@@ -45,6 +45,32 @@ public sealed class RedisServer : IDisposable
         TryStartWithConfigurationFile(program, null, out reason, extraArguments);
 
     /// <summary>
+    /// Starts a server for a test, or skips the test (fails it under <c>FLOODGATE_REQUIRE_SERVICES=1</c>) when
+    /// <c>redis-server</c> is not installed.
+    /// </summary>
+    public static RedisServer StartOrSkip(params string[] extraArguments)
+    {
+        var server = TryStart(out var reason, extraArguments);
+        if (server is null)
+        {
+            RequiredService.Unavailable(reason);
+        }
+
+        return server!;
+    }
+
+    /// <summary>
+    /// A server on a free port that is not started yet (<see cref="Start"/> starts it: a client can be pointed at a port
+    /// where Redis comes later), or <see langword="null"/> with the reason when <c>redis-server</c> is not installed.
+    /// </summary>
+    public static RedisServer? TryCreate(out string reason, params string[] extraArguments)
+    {
+        var executable = RequiredService.FindOnPath("redis-server");
+        reason = executable is null ? "redis-server is not installed (./test.sh installs it: apt-get install redis-server)" : string.Empty;
+        return executable is null ? null : new RedisServer(executable, FreePort(), extraArguments, null);
+    }
+
+    /// <summary>
     /// Starts <paramref name="program"/> with a configuration file, written in the server's directory from its port
     /// (<c>redis-sentinel</c> needs one: it records what it learns there). Arguments still override the file.
     /// </summary>
@@ -117,6 +143,18 @@ public sealed class RedisServer : IDisposable
             process.Kill(entireProcessTree: true);
             process.WaitForExit(5000);
         }
+    }
+
+    /// <summary>Holds every client's commands for <paramref name="duration"/> (<c>CLIENT PAUSE</c>): Redis is slow, not gone.</summary>
+    public void Pause(TimeSpan duration) =>
+        Call("CLIENT", "PAUSE", ((long)duration.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture), "ALL");
+
+    /// <summary>Writes this server's data (<c>SAVE</c>) where <paramref name="other"/>, not yet started, loads it from when it starts.</summary>
+    public void SaveTo(RedisServer other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        Call("SAVE");
+        File.Copy(Path.Combine(_directory, "dump.rdb"), Path.Combine(other._directory, "dump.rdb"), overwrite: true);
     }
 
     /// <summary>Sends one command and returns the parsed reply (see <see cref="RedisWire"/>).</summary>

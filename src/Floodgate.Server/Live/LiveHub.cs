@@ -232,46 +232,42 @@ internal sealed partial class LiveHub : BackgroundService
     }
 
     /// <summary>Hears the other instances: subscribes (trying again each second until Redis answers) and delivers what they publish.</summary>
-    private async Task ListenAsync(IConnectionMultiplexer redis, CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
+    private Task ListenAsync(IConnectionMultiplexer redis, CancellationToken stoppingToken) => RedisRetry.UntilDoneAsync(
+        async () =>
         {
+            var subscriber = redis.GetSubscriber();
+            var events = await subscriber.SubscribeAsync(_eventsChannel).ConfigureAwait(false);
+            ChannelMessageQueue stats;
             try
             {
-                var subscriber = redis.GetSubscriber();
-                var events = await subscriber.SubscribeAsync(_eventsChannel).ConfigureAwait(false);
-                var stats = await subscriber.SubscribeAsync(_statsChannel).ConfigureAwait(false);
-                stats.OnMessage(message =>
-                {
-                    if ((byte[]?)message.Message is { } part)
-                    {
-                        StatsPartReceived?.Invoke(part);
-                    }
-                });
-                // Processed in order, one at a time: events of one instance keep their order.
-                events.OnMessage(message =>
-                {
-                    if ((byte[]?)message.Message is { } json && LiveMessage.Parse(json) is { } parsed && parsed.Instance != Instance)
-                    {
-                        Deliver(parsed);
-                    }
-                });
-                return; // StackExchange.Redis subscribes again by itself after a reconnection.
+                stats = await subscriber.SubscribeAsync(_statsChannel).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is RedisException or TimeoutException)
             {
-                LogListenFailed(_logger, ex.Message);
-                try
-                {
-                    await Task.Delay(TimeSpan.FromSeconds(1), _timeProvider, stoppingToken).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
+                // Not half subscribed: the next try subscribes to both again.
+                await events.UnsubscribeAsync(CommandFlags.FireAndForget).ConfigureAwait(false);
+                throw;
             }
-        }
-    }
+
+            stats.OnMessage(message =>
+            {
+                if ((byte[]?)message.Message is { } part)
+                {
+                    StatsPartReceived?.Invoke(part);
+                }
+            });
+            // Processed in order, one at a time: events of one instance keep their order.
+            events.OnMessage(message =>
+            {
+                if ((byte[]?)message.Message is { } json && LiveMessage.Parse(json) is { } parsed && parsed.Instance != Instance)
+                {
+                    Deliver(parsed);
+                }
+            });
+        },
+        reason => LogListenFailed(_logger, reason),
+        _timeProvider,
+        stoppingToken); // StackExchange.Redis subscribes again by itself after a reconnection.
 
     private void OnBanned(BanRecord ban) => Publish(new BannedEvent(Now, ban));
 

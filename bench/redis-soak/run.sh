@@ -1,0 +1,242 @@
+#!/usr/bin/env bash
+# Two Floodgate.Server instances on one Redis under a steady load, across a Redis restart or a Sentinel failover.
+#
+# Starts its own Redis (SCENARIO=steady or restart: one redis-server; SCENARIO=failover: a primary, a replica and three
+# sentinels, down-after 1 s), two service instances on it (Floodgate:Redis:Instances=2, the /api/data rule at
+# 50/minute with the exact sliding window log, bans off so that the watched client is only ever limited), then for
+# DURATION seconds drives each instance with tools/Floodgate.Load: RATE/2 requests/s spread over 20,000 clients
+# (each under its limit) and PROBE requests/s from one watched client far over its limit. At EVENT_AT seconds:
+# restart stops Redis (SHUTDOWN NOSAVE: its data is lost) and starts it again DOWN seconds later on the same port;
+# failover kills the primary (SIGKILL). Reports, per scenario: admissions of the watched client in every 60 s slice and in the worst 59 s sliding
+# window (two instances together), switches to the failure mode and time degraded (each instance's /metrics), 5xx and
+# transport errors, p99 and max latency, and for restart/failover when decisions reached Redis again.
+#
+#   bench/redis-soak/run.sh                          # SCENARIO=restart
+#   SCENARIO=failover DURATION=150 bench/redis-soak/run.sh
+#   SCENARIO=steady RATE=2000 DURATION=180 bench/redis-soak/run.sh
+#   SERVER_BIN=/elsewhere/src/Floodgate.Server/bin/Release/net10.0 LABEL=before FORMAT=row bench/redis-soak/run.sh
+#
+# SERVER_BIN runs another build of the service (a reference, e.g. an earlier commit built elsewhere); FORMAT=row prints
+# one markdown table row (label, scenario, per-slice and worst-window admissions, switches, time degraded, 5xx,
+# transport errors, p99, max latency, recovery timing) instead of the table, to gather rounds.
+#
+# Only 127.0.0.1 is contacted. Everything started here is stopped on exit.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+SCENARIO=${SCENARIO:-restart}      # steady | restart | failover
+RATE=${RATE:-2000}                 # requests/s of the background load, both instances together
+PROBE=${PROBE:-20}                 # requests/s of the watched client, per instance
+DURATION=${DURATION:-150}          # seconds of load
+EVENT_AT=${EVENT_AT:-50}           # seconds into the load when Redis is restarted or the primary killed
+DOWN=${DOWN:-5}                    # seconds Redis stays down (restart)
+LIMIT=${LIMIT:-50}                 # the watched client's limit per minute
+SERVER_BIN=${SERVER_BIN:-}         # another build of Floodgate.Server to run (default: build this one)
+LABEL=${LABEL:-this}               # its name in FORMAT=row
+FORMAT=${FORMAT:-table}            # table | row
+
+for program in redis-server redis-cli dotnet python3 curl; do
+  command -v "$program" >/dev/null || { echo "$program is required" >&2; exit 1; }
+done
+[ "$SCENARIO" != failover ] || command -v redis-sentinel >/dev/null || { echo "redis-sentinel is required" >&2; exit 1; }
+
+work=$(mktemp -d -t floodgate-soak-XXXXXX)
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  if [ -n "${KEEP:-}" ]; then echo "kept $work" >&2; else rm -rf "$work"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+now_ms() { date +%s%3N; }
+
+free_port() {
+  local port
+  while :; do
+    port=$((20000 + RANDOM % 40000))
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "$port"; return; }
+  done
+}
+
+# redis PORT DIR [ARGS...]: starts a redis-server without persistence and waits until it answers.
+redis() {
+  local port=$1 dir=$2
+  shift 2
+  mkdir -p "$dir"
+  redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no --protected-mode no --dir "$dir" \
+    --logfile "$dir/redis.log" "$@" &
+  pids+=($!)
+  for _ in $(seq 1 100); do redis-cli -p "$port" PING >/dev/null 2>&1 && return; sleep 0.05; done
+  echo "redis-server on $port did not answer" >&2
+  exit 1
+}
+
+evalsha_calls() { redis-cli -p "$1" INFO commandstats 2>/dev/null | tr -d '\r' | sed -n 's/^cmdstat_evalsha:calls=\([0-9]*\).*/\1/p'; }
+
+echo "Building Floodgate.Server and Floodgate.Load (Release) ..." >&2
+projects=(tools/Floodgate.Load)
+[ -n "$SERVER_BIN" ] || projects+=(src/Floodgate.Server)
+for project in "${projects[@]}"; do
+  dotnet build "$project" -c Release -v quiet -nologo >"$work/build.log" 2>&1 || { cat "$work/build.log" >&2; exit 1; }
+done
+server_bin=${SERVER_BIN:-$PWD/src/Floodgate.Server/bin/Release/net10.0}
+load=(dotnet tools/Floodgate.Load/bin/Release/net10.0/Floodgate.Load.dll)
+
+primary_port=$(free_port)
+redis "$primary_port" "$work/primary"
+primary_pid=${pids[-1]}
+configuration="127.0.0.1:$primary_port"
+if [ "$SCENARIO" = failover ]; then
+  replica_port=$(free_port)
+  redis "$replica_port" "$work/replica" --replicaof 127.0.0.1 "$primary_port"
+  sentinel_ports=()
+  for i in 1 2 3; do
+    port=$(free_port)
+    mkdir -p "$work/sentinel$i"
+    printf 'port %s\nbind 127.0.0.1\nprotected-mode no\nsentinel resolve-hostnames no\nsentinel monitor mymaster 127.0.0.1 %s 2\nsentinel down-after-milliseconds mymaster 1000\nsentinel failover-timeout mymaster 3000\n' \
+      "$port" "$primary_port" >"$work/sentinel$i/sentinel.conf"
+    redis-sentinel "$work/sentinel$i/sentinel.conf" --dir "$work/sentinel$i" --logfile "$work/sentinel$i/log" &
+    pids+=($!)
+    sentinel_ports+=("$port")
+  done
+  echo "Waiting for the sentinels to know each other and the replica ..." >&2
+  for _ in $(seq 1 1200); do
+    ready=0
+    for port in "${sentinel_ports[@]}"; do
+      info=$(redis-cli -p "$port" SENTINEL MASTER mymaster 2>/dev/null | tr '\n' ' ')
+      [[ "$info" == *"num-slaves 1 "* && "$info" == *"num-other-sentinels 2 "* ]] && ready=$((ready + 1))
+    done
+    [ "$ready" = 3 ] && break
+    sleep 0.1
+  done
+  [ "$ready" = 3 ] || { echo "the sentinels did not get ready" >&2; exit 1; }
+  configuration="127.0.0.1:${sentinel_ports[0]},127.0.0.1:${sentinel_ports[1]},127.0.0.1:${sentinel_ports[2]},serviceName=mymaster"
+fi
+
+service_ports=()
+for name in a b; do
+  port=$(free_port)
+  mkdir -p "$work/$name"
+  (cd "$work/$name" && exec dotnet "$server_bin/Floodgate.Server.dll" --urls "http://127.0.0.1:$port" \
+    --contentRoot "$server_bin" --Logging:LogLevel:Default=Warning --Logging:LogLevel:Floodgate="${FLOODGATE_LOG:-Warning}" \
+    --Floodgate:Redis:Configuration="$configuration" --Floodgate:Redis:Instances=2 \
+    --Floodgate:Rules:0:Limit="$LIMIT/minute" --Floodgate:Rules:0:Algorithm=SlidingWindowLog \
+    --Floodgate:Penalty:Enabled=false >"$work/$name/out.log" 2>&1) &
+  pids+=($!)
+  service_ports+=("$port")
+done
+for port in "${service_ports[@]}"; do
+  for _ in $(seq 1 1200); do curl -sf "http://127.0.0.1:$port/health" >/dev/null && break; sleep 0.1; done
+  curl -sf "http://127.0.0.1:$port/health" >/dev/null || { echo "the instance on $port did not start:" >&2; cat "$work"/*/out.log >&2; exit 1; }
+done
+
+echo "Load: $RATE/s over 20,000 clients + $PROBE/s per instance from the watched client, ${DURATION}s, scenario $SCENARIO ..." >&2
+start=$(now_ms)
+load_pids=()
+for i in 0 1; do
+  port=${service_ports[$i]}
+  "${load[@]}" --url "http://127.0.0.1:$port/api/data" --rate $((RATE / 2)) --clients 20000 --identity api-key \
+    --duration "${DURATION}s" --json >"$work/background$i.json" 2>/dev/null &
+  load_pids+=($!)
+  "${load[@]}" --url "http://127.0.0.1:$port/api/data" --rate "$PROBE" --header "X-API-Key:watched" \
+    --duration "${DURATION}s" --json >"$work/probe$i.json" 2>/dev/null &
+  load_pids+=($!)
+done
+pids+=("${load_pids[@]}")
+
+# The event, and when decisions reached Redis again (the first EVALSHA on the server that decides after it).
+events="$work/events"
+: >"$events"
+sleep "$EVENT_AT"
+case $SCENARIO in
+  restart)
+    echo "kill $(( $(now_ms) - start ))" >>"$events"
+    redis-cli -p "$primary_port" SHUTDOWN NOSAVE >/dev/null 2>&1 || true
+    sleep "$DOWN"
+    redis "$primary_port" "$work/primary"
+    echo "up $(( $(now_ms) - start ))" >>"$events"
+    for _ in $(seq 1 600); do
+      [ "$(evalsha_calls "$primary_port")" ] && { echo "decided $(( $(now_ms) - start ))" >>"$events"; break; }
+      sleep 0.02
+    done
+    ;;
+  failover)
+    # A crash (SIGKILL): SHUTDOWN would first pause writes for up to shutdown-timeout while the replica catches up.
+    echo "kill $(( $(now_ms) - start ))" >>"$events"
+    kill -9 "$primary_pid"
+    switched=""
+    for _ in $(seq 1 3000); do
+      if [ -z "$switched" ] && redis-cli -p "${sentinel_ports[0]}" SENTINEL get-master-addr-by-name mymaster 2>/dev/null | grep -qx "$replica_port"; then
+        switched=1
+        echo "switched $(( $(now_ms) - start ))" >>"$events"
+      fi
+      if [ "$(evalsha_calls "$replica_port")" ]; then
+        echo "decided $(( $(now_ms) - start ))" >>"$events"
+        [ -n "$switched" ] && break
+      fi
+      sleep 0.02
+    done
+    ;;
+esac
+
+for pid in "${load_pids[@]}"; do wait "$pid" || true; done
+for i in 0 1; do curl -s "http://127.0.0.1:${service_ports[$i]}/metrics" >"$work/metrics$i.txt"; done
+
+python3 - "$work" "$SCENARIO" "$RATE" "$PROBE" "$DURATION" "$LIMIT" "$LABEL" "$FORMAT" <<'EOF'
+import json, sys
+work, scenario, rate, probe, duration, limit, label, form = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6]), sys.argv[7], sys.argv[8]
+load = lambda name: json.load(open(f"{work}/{name}.json"))
+probes = [load("probe0"), load("probe1")]
+backgrounds = [load("background0"), load("background1")]
+seconds = max(len(p["seconds"]) for p in probes)
+allowed = [0] * seconds
+for p in probes:
+    for s in p["seconds"]:
+        if s["second"] < seconds:
+            allowed[s["second"]] += s["allowed"]
+slices = [sum(allowed[i:i + 60]) for i in range(0, seconds - 59, 60)]
+worst = max(sum(allowed[i:i + 59]) for i in range(0, max(1, seconds - 58)))
+events = dict(line.split() for line in open(f"{work}/events")) if open(f"{work}/events").read().strip() else {}
+def metric(text, name):
+    """The sum of a metric's series; NaN when the build does not export it."""
+    values = [float(line.rsplit(" ", 1)[1]) for line in text.splitlines() if line.startswith(name)]
+    return sum(values) if values else float("nan")
+metrics = [open(f"{work}/metrics{i}.txt").read() for i in range(2)]
+def status5xx(run):
+    return sum(v for k, v in run["throttledByStatus"].items() if k.startswith("5")) + sum(v for k, v in run["errorsByKind"].items() if k.startswith("HTTP 5"))
+runs = backgrounds + probes
+fivexx = sum(status5xx(r) for r in runs)
+transport = sum(r['errors'] for r in runs) - sum(v for r in runs for k, v in r['errorsByKind'].items() if k.startswith('HTTP'))
+switches = [metric(m, 'floodgate_floodgate_store_outages') for m in metrics]
+degraded = [metric(m, 'floodgate_floodgate_store_degraded_time') for m in metrics]
+if form == "row":
+    timing = ""
+    if events:
+        kill = int(events["kill"])
+        timing = ", ".join(f"{k} +{(int(v) - kill) / 1000:.2f} s" for k, v in events.items() if k != "kill")
+        if "switched" in events and "decided" in events:
+            timing += f" (decided {(int(events['decided']) - int(events['switched'])) / 1000:+.2f} s after the switch)"
+    p99 = "/".join(f"{b['latency']['p99']:.0f}" for b in backgrounds)
+    top = "/".join(f"{b['latency']['max']:.0f}" for b in backgrounds)
+    print(f"| {label} | {scenario} | {', '.join(map(str, slices))} | {worst} | {switches[0]:.0f}/{switches[1]:.0f} | {degraded[0]:.1f}/{degraded[1]:.1f} | {fivexx} | {transport} | {p99} | {top} | {timing} |")
+    sys.exit(0)
+print(f"### scenario `{scenario}`: {rate}/s over 20,000 clients + {2 * probe}/s from one watched client, {duration} s, two instances")
+print()
+print("| measure | value |")
+print("| --- | --- |")
+print(f"| watched client, admissions per 60 s slice (limit {limit}) | {', '.join(map(str, slices))} |")
+print(f"| watched client, most admissions in any 59 s window | {worst} |")
+for i in range(2):
+    print(f"| instance {'ab'[i]}: switches to the failure mode / time degraded / store errors | {metric(metrics[i], 'floodgate_floodgate_store_outages'):.0f} / {metric(metrics[i], 'floodgate_floodgate_store_degraded_time'):.1f} s / {metric(metrics[i], 'floodgate_floodgate_store_errors'):.0f} |")
+print(f"| requests sent / 5xx / transport errors | {sum(r['sent'] for r in runs)} / {sum(status5xx(r) for r in runs)} / {sum(r['errors'] for r in runs) - sum(v for r in runs for k, v in r['errorsByKind'].items() if k.startswith('HTTP'))} |")
+print(f"| background p99 / max latency (ms), instance a, b | {backgrounds[0]['latency']['p99']:.1f} / {backgrounds[0]['latency']['max']:.0f}, {backgrounds[1]['latency']['p99']:.1f} / {backgrounds[1]['latency']['max']:.0f} |")
+print(f"| background achieved rate (/s) | {sum(r['achievedRate'] for r in backgrounds):.0f} |")
+if events:
+    kill = int(events["kill"])
+    parts = [f"{k} +{(int(v) - kill) / 1000:.2f} s" for k, v in events.items() if k != "kill"]
+    print(f"| after the kill at {kill / 1000:.1f} s | {', '.join(parts)} |")
+    if "switched" in events and "decided" in events:
+        print(f"| first decision on the promoted replica after the sentinels' switch | {(int(events['decided']) - int(events['switched'])) / 1000:+.2f} s |")
+EOF
