@@ -3,10 +3,14 @@ using Microsoft.Extensions.Options;
 
 namespace Floodgate.AspNetCore;
 
-/// <summary>Holds the compiled settings and rebuilds them when configuration reloads; an invalid reload keeps the last good settings.</summary>
+/// <summary>
+/// Holds the compiled settings and rebuilds them when configuration or a rule source changes; an invalid reload keeps
+/// the last good settings. Each new settings object is handed to <see cref="FloodgateRuntime"/>, which keeps its state.
+/// </summary>
 internal sealed class FloodgateSettingsProvider : IDisposable
 {
-    private readonly TimeProvider _timeProvider;
+    private readonly FloodgateRuntime _runtime;
+    private readonly FloodgateOptionsValidator? _validator;
     private readonly ILogger<FloodgateSettingsProvider> _logger;
     private readonly IDisposable? _subscription;
     private readonly IRateLimitRuleSource[] _sources;
@@ -14,14 +18,21 @@ internal sealed class FloodgateSettingsProvider : IDisposable
     private readonly Lock _rebuild = new();
     private volatile FloodgateSettings _current;
 
-    public FloodgateSettingsProvider(IOptionsMonitor<FloodgateOptions> options, TimeProvider timeProvider, ILogger<FloodgateSettingsProvider> logger, IEnumerable<IRateLimitRuleSource> sources)
+    public FloodgateSettingsProvider(
+        IOptionsMonitor<FloodgateOptions> options,
+        FloodgateRuntime runtime,
+        ILogger<FloodgateSettingsProvider> logger,
+        IEnumerable<IRateLimitRuleSource> sources,
+        IEnumerable<IValidateOptions<FloodgateOptions>> validators)
     {
-        _timeProvider = timeProvider;
+        _runtime = runtime;
+        _validator = validators.OfType<FloodgateOptionsValidator>().FirstOrDefault();
         _logger = logger;
         _options = options;
         _sources = [.. sources];
-        _current = Build(options.CurrentValue) ?? throw new OptionsValidationException(FloodgateOptions.SectionName, typeof(FloodgateOptions), ["Floodgate options are invalid."]);
-        Watch(_current);
+        var current = options.CurrentValue;
+        _current = (_sources.Length == 0 ? _validator?.CompiledFor(current) : null) ?? Build(current) ?? throw Invalid(current);
+        _runtime.Apply(_current);
         _subscription = options.OnChange(Reload);
         foreach (var source in _sources)
         {
@@ -50,7 +61,7 @@ internal sealed class FloodgateSettingsProvider : IDisposable
         {
             if (Build(options) is { } settings)
             {
-                Watch(settings);
+                _runtime.Apply(settings);
                 _current = settings;
                 Log.SettingsReloaded(_logger);
                 Changed?.Invoke(settings);
@@ -59,14 +70,6 @@ internal sealed class FloodgateSettingsProvider : IDisposable
         catch (OptionsValidationException ex)
         {
             Log.SettingsReloadRejected(_logger, ex.Message);
-        }
-    }
-
-    private void Watch(FloodgateSettings settings)
-    {
-        if (settings.Breaker is { } breaker)
-        {
-            breaker.StateChanged += state => Log.CircuitChanged(_logger, state);
         }
     }
 
@@ -80,7 +83,8 @@ internal sealed class FloodgateSettingsProvider : IDisposable
             dynamicRules.AddRange(source.Rules);
         }
 
-        var settings = FloodgateSettings.Build(options, dynamicRules, _timeProvider, errors, dynamicErrors);
+        FloodgateOptionsValidator.CheckValues(options, errors);
+        var settings = errors.Count == 0 ? FloodgateSettings.Build(options, dynamicRules, errors, dynamicErrors) : null;
         if (settings is null)
         {
             Log.SettingsReloadRejected(_logger, string.Join(" ", errors));
@@ -92,5 +96,13 @@ internal sealed class FloodgateSettingsProvider : IDisposable
         }
 
         return settings;
+    }
+
+    private static OptionsValidationException Invalid(FloodgateOptions options)
+    {
+        var errors = new List<string>();
+        FloodgateOptionsValidator.CheckValues(options, errors);
+        FloodgateSettings.Build(options, errors);
+        return new OptionsValidationException(FloodgateOptions.SectionName, typeof(FloodgateOptions), errors);
     }
 }

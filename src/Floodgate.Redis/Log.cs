@@ -7,9 +7,6 @@ internal static partial class Log
     [LoggerMessage(101, LogLevel.Warning, "Redis cannot be reached; deciding with {FailureMode} until it answers again")]
     public static partial void RedisUnavailable(ILogger logger, RedisFailureMode failureMode, Exception exception);
 
-    [LoggerMessage(103, LogLevel.Warning, "Redis cannot be reached for bans; this instance decides bans in memory meanwhile")]
-    public static partial void PenaltyBoxFallback(ILogger logger, Exception exception);
-
     [LoggerMessage(102, LogLevel.Information, "Redis answers again; decisions are back in Redis")]
     public static partial void RedisRecovered(ILogger logger);
 

@@ -88,14 +88,22 @@ internal static class PolicyCompiler
             ok = false;
         }
 
-        if (!TryParseLimits(rule.Limit ?? options.DefaultLimit, rule.Algorithm, rule.Burst, options.Algorithm, out var limits, out var limitError))
+        var limitText = rule.Limit ?? options.DefaultLimit;
+        if (!TryParseLimits(limitText, rule.Algorithm, null, options.Algorithm, out var limits, out var limitError))
         {
-            errors.Add($"{key}:Limit: {limitError}");
+            errors.Add($"{key}:Limit {FloodgateOptionsValidator.Quote(limitText)}: {limitError}");
             ok = false;
         }
-        else if (limits.Any(l => l.Capacity < rule.Cost))
+        else if (rule.Burst is { } burst && !TryParseLimits(limitText, rule.Algorithm, burst, options.Algorithm, out limits, out var burstError))
         {
-            errors.Add($"{key}:Cost ({rule.Cost}) is more than its limit admits at once; every request would be denied.");
+            errors.Add(burst is < 1 or > RateLimit.MaxCount
+                ? $"{key}:Burst must be between 1 and {RateLimit.MaxCount} (was {burst})."
+                : $"{key}:Burst ({burst}): {burstError}");
+            ok = false;
+        }
+        else if (ok && limits!.Any(l => l.Capacity < rule.Cost))
+        {
+            errors.Add($"{key}:Cost must be at most {limits!.Min(l => l.Capacity)}, what its limit admits at once (was {rule.Cost}); every request would be denied.");
             ok = false;
         }
 
