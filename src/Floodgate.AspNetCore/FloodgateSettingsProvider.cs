@@ -1,5 +1,7 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Primitives;
 
 namespace Floodgate.AspNetCore;
 
@@ -14,29 +16,39 @@ internal sealed class FloodgateSettingsProvider : IDisposable
     private readonly ILogger<FloodgateSettingsProvider> _logger;
     private readonly IDisposable? _subscription;
     private readonly IRateLimitRuleSource[] _sources;
-    private readonly IOptionsMonitor<FloodgateOptions> _options;
+    private readonly IOptionsFactory<FloodgateOptions> _factory;
     private readonly Lock _rebuild = new();
     private volatile FloodgateSettings _current;
+    private volatile FloodgateOptions _options;
 
     public FloodgateSettingsProvider(
-        IOptionsMonitor<FloodgateOptions> options,
+        IOptions<FloodgateOptions> options,
+        IOptionsFactory<FloodgateOptions> factory,
         FloodgateRuntime runtime,
         ILogger<FloodgateSettingsProvider> logger,
         IEnumerable<IRateLimitRuleSource> sources,
-        IEnumerable<IValidateOptions<FloodgateOptions>> validators)
+        IEnumerable<IValidateOptions<FloodgateOptions>> validators,
+        IConfiguration? configuration = null)
     {
         _runtime = runtime;
         _validator = validators.OfType<FloodgateOptionsValidator>().FirstOrDefault();
         _logger = logger;
-        _options = options;
+        _factory = factory;
         _sources = [.. sources];
-        var current = options.CurrentValue;
-        _current = (_sources.Length == 0 ? _validator?.CompiledFor(current) : null) ?? Build(current) ?? throw Invalid(current);
+        _options = options.Value;
+        _current = (_sources.Length == 0 ? _validator?.CompiledFor(_options) : null) ?? Build(_options) ?? throw Invalid(_options);
         _runtime.Apply(_current);
-        _subscription = options.OnChange(Reload);
+
+        // Configuration reloads (a changed appsettings.json) are read through the options factory, so that they are bound
+        // and validated as at start-up; an invalid one is logged and changes nothing.
+        if (configuration is not null)
+        {
+            _subscription = ChangeToken.OnChange(configuration.GetReloadToken, ReloadConfiguration);
+        }
+
         foreach (var source in _sources)
         {
-            source.Changed += () => Reload(_options.CurrentValue);
+            source.Changed += () => Reload(_options);
         }
     }
 
@@ -46,6 +58,23 @@ internal sealed class FloodgateSettingsProvider : IDisposable
     public event Action<FloodgateSettings>? Changed;
 
     public void Dispose() => _subscription?.Dispose();
+
+    private void ReloadConfiguration()
+    {
+        FloodgateOptions options;
+        try
+        {
+            options = _factory.Create(Options.DefaultName);
+        }
+        catch (OptionsValidationException ex)
+        {
+            Log.SettingsReloadRejected(_logger, string.Join(" ", ex.Failures));
+            return;
+        }
+
+        _options = options;
+        Reload(options);
+    }
 
     private void Reload(FloodgateOptions options)
     {

@@ -66,7 +66,7 @@ internal static class PolicyCompiler
         var ok = true;
         if (!PathPattern.TryParse(rule.Path, out var path, out var pathError))
         {
-            errors.Add($"{key}:Path: {pathError}.");
+            errors.Add($"{key}:Path {FloodgateOptionsValidator.Quote(rule.Path)}: {pathError}, e.g. /api/** or /auth/login.");
             ok = false;
         }
 
@@ -114,11 +114,12 @@ internal static class PolicyCompiler
         if (rule.Methods is { Count: > 0 })
         {
             methods = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-            foreach (var method in rule.Methods)
+            for (var i = 0; i < rule.Methods.Count; i++)
             {
+                var method = rule.Methods[i];
                 if (string.IsNullOrWhiteSpace(method) || method.Any(c => !char.IsAsciiLetter(c)))
                 {
-                    errors.Add($"{key}:Methods: '{method}' is not an HTTP method.");
+                    errors.Add($"{key}:Methods:{i} must be an HTTP method, letters only such as GET or POST (was '{method}').");
                     ok = false;
                     continue;
                 }
@@ -191,7 +192,7 @@ internal static class PolicyCompiler
             }
             else
             {
-                errors.Add($"{key}:{tier}: {error}");
+                errors.Add($"{key}:{tier} {FloodgateOptionsValidator.Quote(text)}: {error}");
                 ok = false;
             }
         }
