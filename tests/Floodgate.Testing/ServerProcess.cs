@@ -146,6 +146,47 @@ public sealed class ServerProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Runs a server with <paramref name="settings"/> that is expected to stop by itself (invalid configuration), and
+    /// returns its exit code and what it wrote to standard error and output; kills it after <paramref name="timeout"/>.
+    /// </summary>
+    public static async Task<(int ExitCode, string Error, string Output)> RunToExitAsync(Dictionary<string, string> settings, TimeSpan timeout)
+    {
+        var directory = System.IO.Directory.CreateTempSubdirectory("floodgate-server-").FullName;
+        var binaries = ServerBinaries();
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = directory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(Path.Combine(binaries, "Floodgate.Server.dll"));
+        start.ArgumentList.Add($"--urls=http://127.0.0.1:{RedisServer.FreePort()}");
+        start.ArgumentList.Add($"--contentRoot={binaries}");
+        foreach (var (key, value) in settings)
+        {
+            start.ArgumentList.Add($"--{key}={value}");
+        }
+
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("The server did not start.");
+        var error = process.StandardError.ReadToEndAsync();
+        var output = process.StandardOutput.ReadToEndAsync();
+        using var timer = new CancellationTokenSource(timeout);
+        try
+        {
+            await process.WaitForExitAsync(timer.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"The server did not stop by itself within {timeout}.");
+        }
+
+        return (process.ExitCode, await error, await output);
+    }
+
     /// <summary>src/Floodgate.Server/bin/{configuration}/net10.0 of this repository.</summary>
     private static string ServerBinaries()
     {
