@@ -17,6 +17,12 @@ internal sealed class AddressKeys
 
     public string AddressKey { get; }
 
+    /// <summary>
+    /// The identity of a client known by this address alone (no key, no user, relaxed fingerprint): immutable, so the
+    /// same for every such request of the connection.
+    /// </summary>
+    public ClientIdentity? AddressIdentity { get; set; }
+
     /// <summary>The keys of <paramref name="address"/> (that very object, unmasked), made on first use.</summary>
     public static AddressKeys For(IPAddress address) =>
         Cache.GetValue(address, static a => new AddressKeys("ip:" + a));

@@ -51,8 +51,18 @@ internal sealed class ClientIdentifier
                 case IdentitySource.ClientId when ReadHeader(context, _options.ClientIdHeader) is { } clientId:
                     return new ClientIdentity(Hash("cid:", clientId), ClientKind.ClientId, address, addressKey, apiKeyHash, IsAuthenticated: false) { AddressKeys = keys };
                 case IdentitySource.Ip:
-                    return new ClientIdentity(Fingerprint(context, addressKey), ClientKind.Ip, address, addressKey, apiKeyHash, IsAuthenticated: false) { AddressKeys = keys };
+                    return ByAddress(context, address, addressKey, apiKeyHash, keys);
             }
+        }
+
+        return ByAddress(context, address, addressKey, apiKeyHash, keys);
+    }
+
+    private ClientIdentity ByAddress(HttpContext context, IPAddress? address, string addressKey, string? apiKeyHash, AddressKeys? keys)
+    {
+        if (keys is not null && apiKeyHash is null && _options.Fingerprint == FingerprintLevel.Relaxed)
+        {
+            return keys.AddressIdentity ??= new ClientIdentity(addressKey, ClientKind.Ip, address, addressKey, null, IsAuthenticated: false) { AddressKeys = keys };
         }
 
         return new ClientIdentity(Fingerprint(context, addressKey), ClientKind.Ip, address, addressKey, apiKeyHash, IsAuthenticated: false) { AddressKeys = keys };
