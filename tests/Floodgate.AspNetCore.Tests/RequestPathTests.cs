@@ -122,20 +122,12 @@ public sealed class RequestPathTests
     [Fact]
     public async Task Adapter_DecidesThroughTheSameSteps_EndpointLayerAndBans()
     {
-        await using var host = await TestHost.StartAsync(
-            new()
-            {
-                ["Floodgate:DefaultLimit"] = "1/minute",
-                ["Floodgate:Endpoint:Limit"] = "100/minute",
-                ["Floodgate:Penalty:Violations"] = "2",
-            },
-            map: app =>
-            {
-                app.UseRateLimiter();
-                TestHost.MapDefaults(app);
-            },
-            floodgate: f => f.AddRateLimiterAdapter(),
-            useFloodgate: false);
+        await using var host = await TestHost.StartWithAdapterAsync(new()
+        {
+            ["Floodgate:DefaultLimit"] = "1/minute",
+            ["Floodgate:Endpoint:Limit"] = "100/minute",
+            ["Floodgate:Penalty:Violations"] = "2",
+        });
         var client = host.Client();
 
         var allowed = await client.GetAsync("/api/data", Token);
