@@ -3,10 +3,12 @@
 # its in-memory store and Floodgate with its Redis store, each with a limit every request passes and one nearly every
 # request fails, measured with wrk on loopback.
 #
-#   bench/http/run.sh [-s main|attack] [-n ROUNDS] [-d SECONDS] [-w WARMUP_SECONDS] [-c CONNECTIONS] [-t THREADS] [-p PORT]
+#   bench/http/run.sh [-s main|memory|attack] [-n ROUNDS] [-d SECONDS] [-w WARMUP_SECONDS] [-c CONNECTIONS] [-t THREADS] [-p PORT]
 #
 # -s main (default): none, builtin and Floodgate (memory) pass/reject, Floodgate + penalty box, Floodgate (Redis)
 #    pass/reject. -s attack: one client over its limit against Floodgate (Redis), over-limit cache on and off.
+#    -s memory: the request path alone (no Redis): none, builtin and Floodgate (memory) pass/reject, Floodgate with
+#    all its headers and with headers off (Floodgate:Headers=None).
 # Builds Release once, starts its own redis-server on a free loopback port (no persistence, emptied before every run),
 # then runs every variant once per round, interleaved (round 1: all variants, round 2: all variants, ...), so that
 # drift of a shared machine hits every variant alike. Prints a markdown table of medians and the per-round ratios.
@@ -28,7 +30,7 @@ while getopts "s:n:d:w:c:t:p:h" opt; do
     c) connections=$OPTARG ;;
     t) threads=$OPTARG ;;
     p) port=$OPTARG ;;
-    *) sed -n '2,17p' "$0"; exit 2 ;;
+    *) sed -n '2,19p' "$0"; exit 2 ;;
   esac
 done
 
@@ -59,6 +61,18 @@ case "$set_name" in
     # "variant baseline" pairs whose per-round ratios of requests/s are printed after the table (indexes above)
     pairs=("2 0" "2 1" "3 0" "3 1" "3 2" "5 0" "5 4" "6 4" "6 5" "7 4")
     ;;
+  memory)
+    variants=(
+      "none|none|-|"
+      "builtin|builtin|pass|"
+      "floodgate|floodgate|pass|"
+      "floodgate, headers off|floodgate|pass|--Floodgate:Headers=None"
+      "builtin|builtin|reject|"
+      "floodgate|floodgate|reject|"
+      "floodgate, headers off|floodgate|reject|--Floodgate:Headers=None"
+    )
+    pairs=("2 0" "2 1" "3 1" "5 4" "6 4")
+    ;;
   attack)
     variants=(
       "floodgate (Redis), over-limit cache on|floodgate-redis|reject|"
@@ -66,7 +80,7 @@ case "$set_name" in
     )
     pairs=("0 1")
     ;;
-  *) echo "unknown set $set_name (main or attack)" >&2; exit 2 ;;
+  *) echo "unknown set $set_name (main, memory or attack)" >&2; exit 2 ;;
 esac
 
 work=$(mktemp -d)

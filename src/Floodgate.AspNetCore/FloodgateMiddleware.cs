@@ -1,38 +1,31 @@
-using System.Buffers;
 using System.Diagnostics;
-using System.Text.Json;
 using Floodgate.AspNetCore.Headers;
-using Floodgate.AspNetCore.Identification;
 using Floodgate.AspNetCore.Policies;
+using Floodgate.AspNetCore.Steps;
 using Floodgate.Diagnostics;
-using Floodgate.Layers;
-using Floodgate.Penalties;
-using Floodgate.Storage;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
 namespace Floodgate.AspNetCore;
 
 /// <summary>
-/// Sequences one request through Floodgate: policy, client, ban, circuit breaker, layers (global ▸ endpoint ▸
-/// client, all-or-nothing), penalty, headers, metrics. Every step is a small type; this class only orders them.
+/// Sequences one request through Floodgate, top to bottom:
+/// <list type="number">
+/// <item>the policy (<see cref="RateLimitPolicyResolver"/>): none, and the request goes straight on;</item>
+/// <item>the decision (<see cref="RequestDecider"/>): client ▸ ban ▸ tier ▸ breaker ▸ layers ▸ shadow ▸ slow-down ▸ penalty, one outcome;</item>
+/// <item>the outcome: continue with the rate-limit headers, let a shadow denial through, wait out a delay, or hand a
+/// rejection to the <see cref="RejectionWriter"/>.</item>
+/// </list>
+/// The common case, a request the in-memory store admits, completes its check synchronously and allocates no state machine.
 /// </summary>
 internal sealed class FloodgateMiddleware
 {
-    /// <summary>Where an idle <see cref="t_json"/> points; nothing is ever written to it.</summary>
-    private static readonly ArrayBufferWriter<byte> DetachedJsonOutput = new(1);
-
-    [ThreadStatic]
-    private static Utf8JsonWriter? t_json;
-
     private readonly RequestDelegate _next;
     private readonly FloodgateSettingsProvider _settings;
     private readonly RateLimitPolicyResolver _policies;
-    private readonly IRateLimitStore _store;
-    private readonly IPenaltyBox _penalties;
-    private readonly IClientTierResolver? _tierResolver;
-    private readonly IdentityGuard _identities;
-    private readonly FloodgateMetrics _metrics;
+    private readonly RequestDecider _decider;
+    private readonly DecisionRecorder _recorder;
+    private readonly RejectionWriter _rejections;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger<FloodgateMiddleware> _logger;
 
@@ -40,303 +33,100 @@ internal sealed class FloodgateMiddleware
         RequestDelegate next,
         FloodgateSettingsProvider settings,
         RateLimitPolicyResolver policies,
-        IRateLimitStore store,
-        IPenaltyBox penalties,
-        FloodgateMetrics metrics,
+        RequestDecider decider,
+        DecisionRecorder recorder,
+        RejectionWriter rejections,
         TimeProvider timeProvider,
-        ILogger<FloodgateMiddleware> logger,
-        IEnumerable<IClientTierResolver> tierResolvers,
-        IdentityGuard identities)
+        ILogger<FloodgateMiddleware> logger)
     {
-        _identities = identities;
         _next = next;
         _settings = settings;
         _policies = policies;
-        _store = store;
-        _penalties = penalties;
-        _metrics = metrics;
+        _decider = decider;
+        _recorder = recorder;
+        _rejections = rejections;
         _timeProvider = timeProvider;
         _logger = logger;
-        _tierResolver = tierResolvers.LastOrDefault();
     }
 
     public Task InvokeAsync(HttpContext context)
     {
         var settings = _settings.Current;
         var endpoint = context.GetEndpoint();
-        var policy = _policies.Resolve(settings, context, endpoint);
-        return policy is null ? _next(context) : LimitAsync(context, settings, policy, endpoint);
-    }
+        if (_policies.Resolve(settings, context, endpoint) is not { } policy)
+        {
+            return _next(context);
+        }
 
-    private async Task LimitAsync(HttpContext context, FloodgateSettings settings, RateLimitPolicy policy, Endpoint? endpoint)
-    {
-        var started = Stopwatch.GetTimestamp();
-        using var activity = FloodgateMetrics.ActivitySource.StartActivity("floodgate.check");
+        var started = _recorder.Start();
+        var activity = FloodgateMetrics.ActivitySource.HasListeners() ? FloodgateMetrics.ActivitySource.StartActivity("floodgate.check") : null;
+
         // Read once: every read of HttpContext.RequestAborted goes through a feature lookup and a lock in Kestrel.
         var aborted = context.RequestAborted;
-        var client = await _identities.ConfirmAsync(settings.Identifier.Identify(context), context, settings.Options.Identification, aborted).ConfigureAwait(false);
-        activity?.SetTag("floodgate.policy", policy.Name);
-        activity?.SetTag("floodgate.client", client.Id);
+        var verdict = _decider.DecideAsync(context, settings, policy, endpoint, 1, aborted);
+        return verdict.IsCompletedSuccessfully
+            ? RespondAsync(context, settings, policy, verdict.Result, started, activity, aborted)
+            : RespondLaterAsync(context, settings, policy, verdict, started, activity, aborted);
+    }
 
-        // Banned clients are turned away before anything is counted. A client that is not verified answers for its
-        // address too: a banned address stays banned whatever key or client id it sends next.
-        if (await GetBanAsync(client, aborted).ConfigureAwait(false) is { } ban)
+    private async Task RespondLaterAsync(HttpContext context, FloodgateSettings settings, RateLimitPolicy policy, ValueTask<RequestVerdict> verdict, long started, Activity? activity, CancellationToken aborted)
+    {
+        RequestVerdict decided;
+        try
         {
-            var left = ban.Remaining(_timeProvider.GetUtcNow());
-            var banned = new RateLimitDecision(false, 0, 0, left, left, RateLimitDenialReason.Banned, null, RateLimitLayer.Client);
-            if (!settings.ShadowMode)
-            {
-                Finish(policy, banned, "banned", started, activity);
-                context.Features.Set<IRateLimitFeature>(new RateLimitFeature(policy.Name, client, banned, null));
-                await RejectAsync(context, settings, policy, policy.Limits, banned, client, "You are temporarily banned for repeated violations.", aborted).ConfigureAwait(false);
-                return;
-            }
+            decided = await verdict.ConfigureAwait(false);
+        }
+        catch
+        {
+            activity?.Dispose();
+            throw;
         }
 
-        var tier = await ResolveTierAsync(context, settings, client).ConfigureAwait(false);
-        if (settings.Breaker is { } breaker && breaker.Record() == CircuitState.Open && settings.DefenseMode != DefenseMode.Disabled)
+        await RespondAsync(context, settings, policy, decided, started, activity, aborted).ConfigureAwait(false);
+    }
+
+    private Task RespondAsync(HttpContext context, FloodgateSettings settings, RateLimitPolicy policy, in RequestVerdict verdict, long started, Activity? activity, CancellationToken aborted)
+    {
+        switch (verdict.Outcome)
         {
-            var known = client.IsAuthenticated || (client.ApiKeyHash is not null && tier is not null);
-            if (settings.DefenseMode == DefenseMode.Lockdown || !known)
-            {
-                var coolDown = settings.Options.Global.CircuitBreaker.CoolDown;
-                var shed = new RateLimitDecision(false, 0, 0, coolDown, coolDown, RateLimitDenialReason.CircuitOpen, null, RateLimitLayer.Global);
+            case RequestOutcome.Continue:
+                _recorder.Record(context, policy, verdict, started, activity);
+                activity?.Dispose();
                 if (!settings.ShadowMode)
                 {
-                    Finish(policy, shed, "shed", started, activity);
-                    context.Features.Set<IRateLimitFeature>(new RateLimitFeature(policy.Name, client, shed, tier));
-                    await RejectAsync(context, settings, policy, policy.Limits, shed, client, "The service is under heavy load and sheds anonymous traffic; try again later.", aborted).ConfigureAwait(false);
-                    return;
+                    RateLimitHeaders.Write(context.Response, settings.Headers, policy, verdict.Limits, verdict.Decision, _timeProvider.GetUtcNow());
                 }
-            }
-        }
 
-        var limits = policy.LimitsFor(tier);
-        var decision = await DecideAsync(context, settings, policy, limits, client, endpoint, aborted).ConfigureAwait(false);
-        context.Features.Set<IRateLimitFeature>(new RateLimitFeature(policy.Name, client, decision, tier));
+                return _next(context);
 
-        if (decision.IsAllowed)
-        {
-            Finish(policy, decision, "allowed", started, activity);
-            if (!settings.ShadowMode)
-            {
-                RateLimitHeaders.Write(context.Response, settings.Headers, policy, limits, decision, _timeProvider.GetUtcNow());
-            }
+            case RequestOutcome.Shadow:
+                _recorder.Record(context, policy, verdict, started, activity);
+                activity?.Dispose();
+                Log.ShadowDenied(_logger, verdict.Client.Id, policy.Name, RateLimitNames.Layer(verdict.Decision.Layer));
+                return _next(context);
 
-            await _next(context).ConfigureAwait(false);
-            return;
-        }
+            case RequestOutcome.Delay:
+                _recorder.Record(context, policy, verdict, started, activity);
+                activity?.Dispose();
+                Log.SlowedDown(_logger, verdict.Client.Id, policy.Name, verdict.Delay);
+                return DelayAsync(context, verdict.Delay, aborted);
 
-        if (settings.ShadowMode)
-        {
-            Finish(policy, decision, "shadow_denied", started, activity);
-            Log.ShadowDenied(_logger, client.Id, policy.Name, FloodgateMetrics.LayerName(decision.Layer));
-            await _next(context).ConfigureAwait(false);
-            return;
-        }
-
-        if (policy.SlowDown is { } slowDown && decision.Layer == RateLimitLayer.Client && decision.CanRetry)
-        {
-            var delay = await SlowDownDelayAsync(policy, limits, slowDown, ClientKey(policy, client, context, endpoint), aborted).ConfigureAwait(false);
-            Finish(policy, decision, "delayed", started, activity);
-            Log.SlowedDown(_logger, client.Id, policy.Name, delay);
-            await Task.Delay(delay, _timeProvider, aborted).ConfigureAwait(false);
-            await _next(context).ConfigureAwait(false);
-            return;
-        }
-
-        Finish(policy, decision, "denied", started, activity);
-        Log.Denied(_logger, client.Id, policy.Name, FloodgateMetrics.LayerName(decision.Layer), decision.RetryAfter);
-
-        // Only the client's own limits count against it: an endpoint or global denial is not the client's fault.
-        if (decision.Layer == RateLimitLayer.Client &&
-            await _penalties.RecordViolationAsync(client.PenaltyKey, aborted).ConfigureAwait(false) is { } newBan)
-        {
-            _metrics.Ban();
-            Log.Banned(_logger, newBan.ClientId, newBan.ExpiresAt, newBan.Strike, newBan.Reason);
-        }
-
-        var detail = decision.Reason == RateLimitDenialReason.CostExceedsLimit
-            ? "This request costs more than the limit admits at once."
-            : decision.Layer switch
-            {
-                RateLimitLayer.Global => "The service as a whole is over its limit.",
-                RateLimitLayer.Endpoint => "This endpoint is over its limit for all clients.",
-                _ => "You have exceeded the rate limit.",
-            };
-        await RejectAsync(context, settings, policy, limits, decision, client, detail, aborted).ConfigureAwait(false);
-    }
-
-    private async ValueTask<BanRecord?> GetBanAsync(ClientIdentity client, CancellationToken cancellationToken)
-    {
-        if (await _penalties.GetBanAsync(client.Id, cancellationToken).ConfigureAwait(false) is { } ban)
-        {
-            return ban;
-        }
-
-        return client.PenaltyKey == client.Id ? null : await _penalties.GetBanAsync(client.PenaltyKey, cancellationToken).ConfigureAwait(false);
-    }
-
-    private async ValueTask<RateLimitDecision> DecideAsync(HttpContext context, FloodgateSettings settings, RateLimitPolicy policy, RateLimit[] limits, ClientIdentity client, Endpoint? endpoint, CancellationToken cancellationToken)
-    {
-        var clientKey = ClientKey(policy, client, context, endpoint);
-
-        var addressKey = SensitiveAddressKey(policy, client, clientKey);
-        var count = limits.Length * (addressKey is null ? 1 : 2) + (settings.GlobalLimit is null ? 0 : 1) + (settings.EndpointLimit is null ? 0 : 1);
-        var requests = ArrayPool<RateLimitRequest>.Shared.Rent(count);
-        var decisions = ArrayPool<RateLimitDecision>.Shared.Rent(count);
-        try
-        {
-            var i = 0;
-            if (settings.GlobalLimit is { } global)
-            {
-                requests[i++] = new RateLimitRequest("global", global, 1, RateLimitLayer.Global);
-            }
-
-            if (settings.EndpointLimit is { } endpointLimit)
-            {
-                requests[i++] = new RateLimitRequest("endpoint|" + FloodgateSettings.EndpointKey(context, endpoint), endpointLimit, 1, RateLimitLayer.Endpoint);
-            }
-
-            foreach (var limit in limits)
-            {
-                requests[i++] = new RateLimitRequest(clientKey, limit, policy.Cost, RateLimitLayer.Client);
-            }
-
-            if (addressKey is not null)
-            {
-                foreach (var limit in limits)
-                {
-                    requests[i++] = new RateLimitRequest(addressKey, limit, policy.Cost, RateLimitLayer.Client);
-                }
-            }
-
-            return await _store.AcquireAllAsync(requests.AsMemory(0, count), decisions.AsMemory(0, count), cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            // A store that fails must never fail the request; the Redis store applies its own failure mode first.
-            _metrics.StoreError(_store.GetType().Name);
-            Log.StoreFailed(_logger, ex);
-            return new RateLimitDecision(true, limits[0].Count, limits[0].Count, TimeSpan.Zero, TimeSpan.Zero, RateLimitDenialReason.None, limits[0], RateLimitLayer.Client);
-        }
-        finally
-        {
-            // Only the first count entries were used: clearing those (not the whole rented array) drops the references.
-            requests.AsSpan(0, count).Clear();
-            decisions.AsSpan(0, count).Clear();
-            ArrayPool<RateLimitRequest>.Shared.Return(requests);
-            ArrayPool<RateLimitDecision>.Shared.Return(decisions);
+            default:
+                return RejectAsync(context, settings, policy, verdict, started, activity, aborted);
         }
     }
 
-    internal static string ClientKey(RateLimitPolicy policy, ClientIdentity client, HttpContext context, Endpoint? endpoint) => policy.Scope switch
+    private async Task RejectAsync(HttpContext context, FloodgateSettings settings, RateLimitPolicy policy, RequestVerdict verdict, long started, Activity? activity, CancellationToken aborted)
     {
-        RuleScope.ApiKey => policy.KeyPrefix + (client.ApiKeyHash ?? client.AddressKey),
-        RuleScope.Ip => policy.KeyPrefix + client.AddressKey,
-        RuleScope.Endpoint => policy.KeyPrefix + "endpoint:" + FloodgateSettings.EndpointKey(context, endpoint),
-        RuleScope.Global => policy.KeyPrefix + "all",
-        _ => policy.KeyPrefix + client.Id,
-    };
-
-    /// <summary>
-    /// The address's own key on a sensitive rule (a login), which holds for the address as well, so that no header the
-    /// client sends buys more attempts; null when the rule is not sensitive, the client is verified (an authenticated
-    /// user or a validated key answers for itself), or the client is its address already.
-    /// </summary>
-    internal static string? SensitiveAddressKey(RateLimitPolicy policy, ClientIdentity client, string clientKey)
-    {
-        if (!policy.Sensitive || client.IsVerified || policy.Scope is not (RuleScope.Client or RuleScope.ApiKey))
+        using (activity)
         {
-            return null;
+            await _rejections.WriteAsync(context, settings.StatusCode, settings, policy, verdict, started, activity, aborted).ConfigureAwait(false);
         }
-
-        var addressKey = policy.KeyPrefix + client.AddressKey;
-        return addressKey == clientKey ? null : addressKey;
     }
 
-    private async ValueTask<string?> ResolveTierAsync(HttpContext context, FloodgateSettings settings, ClientIdentity client)
+    private async Task DelayAsync(HttpContext context, TimeSpan delay, CancellationToken aborted)
     {
-        if (client.IsAuthenticated && context.User.FindFirst(settings.Options.Tiers.ClaimType)?.Value is { Length: > 0 } claimed)
-        {
-            return claimed;
-        }
-
-        return _tierResolver is null ? null : await _tierResolver.ResolveTierAsync(context, client).ConfigureAwait(false);
-    }
-
-    /// <summary>Counts this request's excess in the current window and turns it into a delay of Step × excess, capped.</summary>
-    private async ValueTask<TimeSpan> SlowDownDelayAsync(RateLimitPolicy policy, RateLimit[] limits, SlowDownOptions slowDown, string clientKey, CancellationToken cancellationToken)
-    {
-        var window = limits[0].Window;
-        var counter = new RateLimit(RateLimit.MaxCount, window, RateLimitAlgorithm.FixedWindow);
-        var excess = await _store.AcquireAsync("slow|" + clientKey, counter, 1, cancellationToken).ConfigureAwait(false);
-        var over = RateLimit.MaxCount - excess.Remaining;
-        var ticks = Math.Min(slowDown.Step.Ticks * over, slowDown.MaxDelay.Ticks);
-        _ = policy;
-        return TimeSpan.FromTicks(ticks);
-    }
-
-    private void Finish(RateLimitPolicy policy, in RateLimitDecision decision, string outcome, long started, Activity? activity)
-    {
-        _metrics.Decision(policy.Name, decision.Layer, outcome, Stopwatch.GetElapsedTime(started));
-        activity?.SetTag("floodgate.outcome", outcome);
-        activity?.SetTag("floodgate.layer", FloodgateMetrics.LayerName(decision.Layer));
-    }
-
-    private async Task RejectAsync(HttpContext context, FloodgateSettings settings, RateLimitPolicy policy, RateLimit[] limits, RateLimitDecision decision, ClientIdentity client, string detail, CancellationToken cancellationToken)
-    {
-        var response = context.Response;
-        response.StatusCode = settings.StatusCode;
-        if (decision.Rule is not null)
-        {
-            RateLimitHeaders.Write(response, settings.Headers, policy, limits, decision, _timeProvider.GetUtcNow());
-        }
-
-        var retryAfter = decision.RetryAfter;
-        RateLimitHeaders.WriteRetryAfter(response, retryAfter);
-        response.ContentType = "application/problem+json";
-        var body = new RejectionBody(
-            Type: "https://www.rfc-editor.org/rfc/rfc6585#section-4",
-            Title: settings.StatusCode switch { 420 => "Enhance Your Calm", 503 => "Service Unavailable", _ => "Too Many Requests" },
-            Status: settings.StatusCode,
-            Detail: detail,
-            RetryAfter: retryAfter == Timeout.InfiniteTimeSpan ? null : Math.Max(RateLimitHeaders.Seconds(retryAfter), 1),
-            Limit: decision.Limit,
-            Policy: policy.Name,
-            Layer: FloodgateMetrics.LayerName(decision.Layer),
-            Reason: decision.Reason switch
-            {
-                RateLimitDenialReason.Banned => "banned",
-                RateLimitDenialReason.CircuitOpen => "circuit_open",
-                RateLimitDenialReason.CostExceedsLimit => "cost_exceeds_limit",
-                _ => "limit_exceeded",
-            },
-            Client: client.Id);
-
-        // Serialized straight into the response pipe (a few hundred bytes, synchronously), then flushed as the
-        // stream overload did: no intermediate pooled buffer, stream copy or serializer state machine per rejection.
-        // The JSON writer is this thread's, reused: nothing awaits between taking it and letting go of the pipe.
-        var writer = response.BodyWriter;
-        var json = t_json;
-        if (json is null)
-        {
-            t_json = json = new Utf8JsonWriter(writer);
-        }
-        else
-        {
-            json.Reset(writer);
-        }
-
-        try
-        {
-            JsonSerializer.Serialize(json, body, FloodgateJsonContext.Default.RejectionBody);
-        }
-        finally
-        {
-            json.Reset(DetachedJsonOutput); // keeps no reference to this response's pipe
-        }
-
-        await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+        await Task.Delay(delay, _timeProvider, aborted).ConfigureAwait(false);
+        await _next(context).ConfigureAwait(false);
     }
 }

@@ -55,5 +55,12 @@ public sealed class FloodgateOptions
     /// <summary>Bounds of the in-memory store.</summary>
     public InMemoryStoreOptions Memory { get; set; } = new();
 
+    /// <summary>
+    /// Called for every rejection, after the status code and headers are set and before Floodgate writes its problem
+    /// body (which it leaves out when the callback started the response), as ASP.NET Core's <c>RateLimiterOptions.OnRejected</c>.
+    /// Set it in code: <c>AddFloodgate(o => o.OnRejected = (context, ct) => ...)</c>.
+    /// </summary>
+    public Func<RateLimitRejectedContext, CancellationToken, ValueTask>? OnRejected { get; set; }
+
     internal static readonly string[] HealthPaths = ["/health", "/healthz", "/ready", "/metrics"];
 }

@@ -1,41 +1,22 @@
-using Floodgate.AspNetCore.Identification;
-using Floodgate.Layers;
+using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
+using System.Reflection;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 
 namespace Floodgate.AspNetCore;
 
 /// <summary>
-/// Binds section <c>Floodgate</c>. Enum values are checked first, so a typo stops start-up with the key and the
-/// accepted values instead of the binder's bare conversion error.
+/// Binds section <c>Floodgate</c>. Every configured value is first checked against the type of the option it sets
+/// (walking <see cref="FloodgateOptions"/> and its nested options, lists and dictionaries), so that a typo stops
+/// start-up with the key, the value and what is accepted instead of the binder's bare conversion error.
 /// </summary>
 internal sealed class FloodgateOptionsBinder(IConfiguration configuration) : IConfigureOptions<FloodgateOptions>
 {
     public void Configure(FloodgateOptions options)
     {
         var section = configuration.GetSection(FloodgateOptions.SectionName);
-        var errors = new List<string>();
-        CheckEnum<RateLimitAlgorithm>(section, "Algorithm", errors);
-        CheckEnum<HeaderMode>(section, "Headers", errors);
-        CheckEnum<DefenseMode>(section, "Global:CircuitBreaker:Mode", errors);
-        CheckEnum<FingerprintLevel>(section, "Identification:Fingerprint", errors);
-        foreach (var source in section.GetSection("Identification:Sources").GetChildren())
-        {
-            CheckEnum<IdentitySource>(source, null, errors);
-        }
-
-        foreach (var rule in section.GetSection("Rules").GetChildren())
-        {
-            CheckEnum<RateLimitAlgorithm>(rule, "Algorithm", errors);
-            CheckEnum<RuleScope>(rule, "Scope", errors);
-            CheckBoolean(rule, "Sensitive", errors);
-        }
-
-        CheckNumbers(section, errors);
-        if (errors.Count > 0)
-        {
-            throw new OptionsValidationException(FloodgateOptions.SectionName, typeof(FloodgateOptions), errors);
-        }
+        Check<FloodgateOptions>(section);
 
         try
         {
@@ -47,45 +28,74 @@ internal sealed class FloodgateOptionsBinder(IConfiguration configuration) : ICo
         }
     }
 
-    private static void CheckEnum<T>(IConfigurationSection section, string? key, List<string> errors)
-        where T : struct, Enum
+    /// <summary>
+    /// Checks every value under <paramref name="section"/> against the option of <typeparamref name="TOptions"/> it sets;
+    /// throws <see cref="OptionsValidationException"/> with one line per value that the binder could not convert.
+    /// </summary>
+    public static void Check<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicProperties)] TOptions>(IConfigurationSection section)
     {
-        var entry = key is null ? section : section.GetSection(key);
-        if (entry.Value is { Length: > 0 } value && !(Enum.TryParse<T>(value, ignoreCase: true, out var parsed) && Enum.IsDefined(parsed) && !char.IsAsciiDigit(value.Trim()[0])))
+        var errors = new List<string>();
+        CheckObject(section, typeof(TOptions), errors);
+        if (errors.Count > 0)
         {
-            errors.Add($"{entry.Path} must be one of {string.Join(", ", Enum.GetNames<T>())} (was '{value}').");
+            throw new OptionsValidationException(section.Path, typeof(TOptions), errors);
         }
     }
 
-    private static void CheckBoolean(IConfigurationSection section, string key, List<string> errors)
+    /// <summary>Checks the values under <paramref name="section"/> against the properties of <paramref name="type"/>; keys it does not know are left to the binder.</summary>
+    public static void CheckObject(IConfigurationSection section, [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicProperties)] Type type, List<string> errors)
     {
-        var entry = section.GetSection(key);
-        if (entry.Value is { Length: > 0 } value && !bool.TryParse(value, out _))
+        foreach (var child in section.GetChildren())
         {
-            errors.Add($"{entry.Path} must be true or false (was '{value}').");
+            if (type.GetProperty(child.Key, BindingFlags.Public | BindingFlags.Instance | BindingFlags.IgnoreCase) is { CanWrite: true } property)
+            {
+                CheckValue(child, property.PropertyType, errors);
+            }
         }
     }
 
-    private static void CheckNumbers(IConfigurationSection section, List<string> errors)
+    [UnconditionalSuppressMessage("Trimming", "IL2072", Justification = "The option types are public, sealed and rooted by FloodgateOptions.")]
+    private static void CheckValue(IConfigurationSection section, Type type, List<string> errors)
     {
-        string[] integers = ["StatusCode", "Penalty:Violations", "Memory:MaxKeys", "ForwardedHeaders:MaxEntries", "Identification:Ipv6PrefixLength", "Identification:MaxIdentitiesPerAddress", "Identification:MaxTrackedAddresses"];
-        foreach (var key in integers)
+        type = Nullable.GetUnderlyingType(type) ?? type;
+        if (type.IsGenericType && (type.GetGenericTypeDefinition() == typeof(List<>) || type.GetGenericTypeDefinition() == typeof(Dictionary<,>)))
         {
-            var entry = section.GetSection(key);
-            if (entry.Value is { Length: > 0 } value && !int.TryParse(value, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out _))
+            var element = type.GetGenericArguments()[^1];
+            foreach (var item in section.GetChildren())
             {
-                errors.Add($"{entry.Path} must be a whole number (was '{value}').");
+                CheckValue(item, element, errors);
             }
+        }
+        else if (type.IsClass && type != typeof(string))
+        {
+            CheckObject(section, type, errors);
+        }
+        else if (section.Value is { Length: > 0 } value && Accepted(type, value) is { } accepted)
+        {
+            errors.Add($"{section.Path} must be {accepted} (was '{value}').");
+        }
+    }
+
+    /// <summary>What <paramref name="type"/> accepts, or null when <paramref name="value"/> is one of it.</summary>
+    private static string? Accepted(Type type, string value)
+    {
+        var invariant = CultureInfo.InvariantCulture;
+        if (type.IsEnum)
+        {
+            var trimmed = value.Trim();
+            return Enum.TryParse(type, trimmed, ignoreCase: true, out var parsed) && Enum.IsDefined(type, parsed!) && !char.IsAsciiDigit(trimmed[0]) && trimmed[0] != '-'
+                ? null
+                : "one of " + string.Join(", ", Enum.GetNames(type));
         }
 
-        string[] durations = ["Penalty:Window", "Penalty:BanDuration", "Penalty:MaxBanDuration", "Global:CircuitBreaker:CoolDown", "Memory:CleanupInterval", "Identification:IdentityWindow"];
-        foreach (var key in durations)
+        return Type.GetTypeCode(type) switch
         {
-            var entry = section.GetSection(key);
-            if (entry.Value is { Length: > 0 } value && !TimeSpan.TryParse(value, System.Globalization.CultureInfo.InvariantCulture, out _))
-            {
-                errors.Add($"{entry.Path} must be a duration like 00:05:00 (was '{value}').");
-            }
-        }
+            TypeCode.Boolean => bool.TryParse(value, out _) ? null : "true or false",
+            TypeCode.Int32 => int.TryParse(value, NumberStyles.Integer, invariant, out _) ? null : "a whole number",
+            TypeCode.Int64 => long.TryParse(value, NumberStyles.Integer, invariant, out _) ? null : "a whole number",
+            TypeCode.Double => double.TryParse(value, NumberStyles.Float, invariant, out _) ? null : "a number",
+            _ when type == typeof(TimeSpan) => TimeSpan.TryParse(value, invariant, out _) ? null : "a duration like 00:05:00 (hh:mm:ss) or 1.00:00:00 (one day)",
+            _ => null,
+        };
     }
 }

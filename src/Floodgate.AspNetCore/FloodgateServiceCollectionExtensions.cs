@@ -1,6 +1,7 @@
 using Floodgate.AspNetCore.Identification;
 using Floodgate.AspNetCore.Policies;
 using Floodgate.AspNetCore.RateLimiting;
+using Floodgate.AspNetCore.Steps;
 using Floodgate.Diagnostics;
 using Floodgate.Penalties;
 using Floodgate.Storage;
@@ -24,7 +25,8 @@ public static class FloodgateServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(services);
         services.AddOptions<FloodgateOptions>().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<FloodgateOptions>, FloodgateOptionsBinder>());
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<FloodgateOptions>, FloodgateOptionsValidator>());
+        services.TryAddSingleton<FloodgateOptionsValidator>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<FloodgateOptions>, FloodgateOptionsValidator>(sp => sp.GetRequiredService<FloodgateOptionsValidator>()));
         if (configure is not null)
         {
             services.Configure(configure);
@@ -33,6 +35,7 @@ public static class FloodgateServiceCollectionExtensions
         services.AddMetrics();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<FloodgateMetrics>();
+        services.TryAddSingleton<FloodgateRuntime>();
         services.TryAddSingleton<FloodgateSettingsProvider>();
         services.TryAddSingleton<RateLimitPolicyResolver>();
         services.TryAddSingleton<IdentityGuard>();
@@ -42,8 +45,24 @@ public static class FloodgateServiceCollectionExtensions
         services.TryAddSingleton<InMemoryPenaltyBox>(sp =>
             new InMemoryPenaltyBox(sp.GetRequiredService<IOptions<FloodgateOptions>>().Value.Penalty, sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<IPenaltyBox>(sp => sp.GetRequiredService<InMemoryPenaltyBox>());
+
+        // The request path: its steps, the decider that sequences them, the one rejection writer.
+        services.TryAddSingleton<BanStep>();
+        services.TryAddSingleton<TierStep>();
+        services.TryAddSingleton<BreakerStep>();
+        services.TryAddSingleton<LayerStep>();
+        services.TryAddSingleton<SlowDownStep>();
+        services.TryAddSingleton<PenaltyStep>();
+        services.TryAddSingleton<RequestDecider>();
+        services.TryAddSingleton<DecisionRecorder>();
+        services.TryAddSingleton<RejectionWriter>();
         services.TryAddSingleton(sp => new FloodgateRateLimiter(
-            sp.GetRequiredService<FloodgateSettingsProvider>(), sp.GetRequiredService<RateLimitPolicyResolver>(), sp.GetRequiredService<IRateLimitStore>(), sp.GetRequiredService<IdentityGuard>()));
+            sp.GetRequiredService<FloodgateSettingsProvider>(),
+            sp.GetRequiredService<RateLimitPolicyResolver>(),
+            sp.GetRequiredService<RequestDecider>(),
+            sp.GetRequiredService<DecisionRecorder>(),
+            sp.GetRequiredService<RejectionWriter>(),
+            sp.GetRequiredService<TimeProvider>()));
         return new FloodgateBuilder(services);
     }
 
@@ -89,7 +108,7 @@ public static class FloodgateServiceCollectionExtensions
         {
             options.GlobalLimiter = limiter;
             options.RejectionStatusCode = rejectionStatusCode;
-            options.OnRejected = FloodgateRateLimiter.OnRejectedAsync;
+            options.OnRejected = limiter.OnRejectedAsync;
         });
         return builder;
     }

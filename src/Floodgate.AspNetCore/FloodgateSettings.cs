@@ -2,16 +2,15 @@ using System.Net;
 using Floodgate.AspNetCore.Identification;
 using Floodgate.AspNetCore.Policies;
 using Floodgate.Layers;
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Routing;
 
 namespace Floodgate.AspNetCore;
 
-/// <summary>The options compiled once: parsed limits, matchers, the identifier, the breaker. Rebuilt on reload.</summary>
+/// <summary>
+/// The options compiled: parsed limits, policies, matchers, the identifier. Immutable and rebuilt on every reload; what
+/// must outlive a reload (the circuit breaker, caches) is <see cref="FloodgateRuntime"/>.
+/// </summary>
 internal sealed class FloodgateSettings
 {
-    private static readonly string[] StatusCodes = ["420", "429", "503"];
-
     private FloodgateSettings(FloodgateOptions options)
     {
         Options = options;
@@ -29,7 +28,8 @@ internal sealed class FloodgateSettings
 
     public RateLimit? GlobalLimit { get; private set; }
 
-    public CircuitBreaker? Breaker { get; private set; }
+    /// <summary>The circuit breaker's threshold; the breaker itself is runtime state (<see cref="FloodgateRuntime"/>) and outlives a reload.</summary>
+    public RateLimit? BreakerThreshold { get; private set; }
 
     public ClientIdentifier Identifier { get; private set; } = null!;
 
@@ -89,37 +89,20 @@ internal sealed class FloodgateSettings
         return DefaultPolicy;
     }
 
-    /// <summary>Compiles <paramref name="options"/>; returns null and fills <paramref name="errors"/> (each naming its key) when invalid.</summary>
-    public static FloodgateSettings? Build(FloodgateOptions options, TimeProvider timeProvider, List<string> errors) =>
-        Build(options, [], timeProvider, errors, []);
+    /// <summary>Compiles <paramref name="options"/>; returns null and fills <paramref name="errors"/> (each naming its key) when a limit, rule or pattern does not compile.</summary>
+    public static FloodgateSettings? Build(FloodgateOptions options, List<string> errors) =>
+        Build(options, [], errors, []);
 
     /// <summary>
     /// Compiles <paramref name="options"/> with <paramref name="dynamicRules"/> (rules from an <see cref="IRateLimitRuleSource"/>,
     /// such as policies an operator created at run time) ahead of the configured rules. A dynamic rule that does not
     /// compile is left out and reported in <paramref name="dynamicErrors"/>; it never invalidates the settings.
+    /// The options' plain values are checked by <see cref="FloodgateOptionsValidator"/>; this compiles what has a notation.
     /// </summary>
-    public static FloodgateSettings? Build(FloodgateOptions options, IReadOnlyList<RuleOptions> dynamicRules, TimeProvider timeProvider, List<string> errors, List<string> dynamicErrors)
+    public static FloodgateSettings? Build(FloodgateOptions options, IReadOnlyList<RuleOptions> dynamicRules, List<string> errors, List<string> dynamicErrors)
     {
         var settings = new FloodgateSettings(options);
         var ok = true;
-
-        if (!Enum.IsDefined(options.Algorithm))
-        {
-            errors.Add($"Floodgate:Algorithm must be one of {Names<RateLimitAlgorithm>()}.");
-            ok = false;
-        }
-
-        if (options.StatusCode is not (420 or 429 or 503))
-        {
-            errors.Add($"Floodgate:StatusCode must be one of {string.Join(", ", StatusCodes)} (was {options.StatusCode}).");
-            ok = false;
-        }
-
-        if (!Enum.IsDefined(options.Headers))
-        {
-            errors.Add($"Floodgate:Headers must be one of {Names<HeaderMode>()}.");
-            ok = false;
-        }
 
         if (PolicyCompiler.TryParseLimits(options.DefaultLimit, null, null, options.Algorithm, out var defaults, out var error))
         {
@@ -128,13 +111,7 @@ internal sealed class FloodgateSettings
         }
         else
         {
-            errors.Add($"Floodgate:DefaultLimit: {error}");
-            ok = false;
-        }
-
-        if (string.IsNullOrWhiteSpace(options.Tiers.ClaimType))
-        {
-            errors.Add("Floodgate:Tiers:ClaimType must not be empty.");
+            errors.Add($"Floodgate:DefaultLimit {FloodgateOptionsValidator.Quote(options.DefaultLimit)}: {error}");
             ok = false;
         }
 
@@ -186,7 +163,7 @@ internal sealed class FloodgateSettings
             }
             else
             {
-                errors.Add($"Floodgate:Exempt:{i - (exemptPaths.Count - options.Exempt.Count)}: {patternError}.");
+                errors.Add($"Floodgate:Exempt:{i - (exemptPaths.Count - options.Exempt.Count)} {FloodgateOptionsValidator.Quote(exemptPaths[i])}: {patternError}.");
                 ok = false;
             }
         }
@@ -194,99 +171,13 @@ internal sealed class FloodgateSettings
         settings.Exempt = [.. exempt];
         settings.EndpointLimit = OptionalLimit(options.Endpoint.Limit, "Floodgate:Endpoint:Limit", options.Algorithm, errors, ref ok);
         settings.GlobalLimit = OptionalLimit(options.Global.Limit, "Floodgate:Global:Limit", options.Algorithm, errors, ref ok);
-
-        var breaker = options.Global.CircuitBreaker;
-        if (!Enum.IsDefined(breaker.Mode))
-        {
-            errors.Add($"Floodgate:Global:CircuitBreaker:Mode must be one of {Names<DefenseMode>()}.");
-            ok = false;
-        }
-
-        if (breaker.CoolDown <= TimeSpan.Zero || breaker.CoolDown > TimeSpan.FromDays(1))
-        {
-            errors.Add($"Floodgate:Global:CircuitBreaker:CoolDown must be between 00:00:00.001 and 1.00:00:00 (was {breaker.CoolDown}).");
-            ok = false;
-        }
-
-        if (OptionalLimit(breaker.Threshold, "Floodgate:Global:CircuitBreaker:Threshold", RateLimitAlgorithm.FixedWindow, errors, ref ok) is { } threshold && ok)
-        {
-            settings.Breaker = new CircuitBreaker(threshold, breaker.CoolDown, timeProvider);
-        }
-
-        ok &= BuildIdentification(settings, options, errors);
-        ok &= Check(() => options.Penalty.Validate(), "Floodgate:Penalty", errors);
-        if (options.Memory.MaxKeys < 1)
-        {
-            errors.Add($"Floodgate:Memory:MaxKeys must be at least 1 (was {options.Memory.MaxKeys}).");
-            ok = false;
-        }
-
-        if (options.Memory.CleanupInterval <= TimeSpan.Zero)
-        {
-            errors.Add($"Floodgate:Memory:CleanupInterval must be positive (was {options.Memory.CleanupInterval}).");
-            ok = false;
-        }
-
-        return ok ? settings : null;
-    }
-
-    private static bool BuildIdentification(FloodgateSettings settings, FloodgateOptions options, List<string> errors)
-    {
-        var ok = true;
-        var identification = options.Identification;
-        if (identification.Ipv6PrefixLength is < 16 or > 128)
-        {
-            errors.Add($"Floodgate:Identification:Ipv6PrefixLength must be between 16 and 128 (was {identification.Ipv6PrefixLength}).");
-            ok = false;
-        }
-
-        if (identification.MaxIdentitiesPerAddress is < 0 or > 1000)
-        {
-            errors.Add($"Floodgate:Identification:MaxIdentitiesPerAddress must be between 0 and 1000 (was {identification.MaxIdentitiesPerAddress}).");
-            ok = false;
-        }
-
-        if (identification.IdentityWindow < TimeSpan.FromSeconds(1) || identification.IdentityWindow > TimeSpan.FromDays(1))
-        {
-            errors.Add($"Floodgate:Identification:IdentityWindow must be between 00:00:01 and 1.00:00:00 (was {identification.IdentityWindow}).");
-            ok = false;
-        }
-
-        if (identification.MaxTrackedAddresses is < 1 or > 10_000_000)
-        {
-            errors.Add($"Floodgate:Identification:MaxTrackedAddresses must be between 1 and 10000000 (was {identification.MaxTrackedAddresses}).");
-            ok = false;
-        }
-
-        if (!Enum.IsDefined(identification.Fingerprint))
-        {
-            errors.Add($"Floodgate:Identification:Fingerprint must be one of {Names<FingerprintLevel>()}.");
-            ok = false;
-        }
-
-        if (identification.Sources is { } sources && sources.Any(s => !Enum.IsDefined(s)))
-        {
-            errors.Add($"Floodgate:Identification:Sources must list only {Names<IdentitySource>()}.");
-            ok = false;
-        }
-
-        if (string.IsNullOrWhiteSpace(identification.ApiKeyHeader) || string.IsNullOrWhiteSpace(identification.ClientIdHeader))
-        {
-            errors.Add("Floodgate:Identification:ApiKeyHeader and ClientIdHeader must not be empty.");
-            ok = false;
-        }
-
-        var forwarded = options.ForwardedHeaders;
-        if (forwarded.MaxEntries is < 1 or > 100)
-        {
-            errors.Add($"Floodgate:ForwardedHeaders:MaxEntries must be between 1 and 100 (was {forwarded.MaxEntries}).");
-            ok = false;
-        }
+        settings.BreakerThreshold = OptionalLimit(options.Global.CircuitBreaker.Threshold, "Floodgate:Global:CircuitBreaker:Threshold", RateLimitAlgorithm.FixedWindow, errors, ref ok);
 
         var networks = new List<IPNetwork>();
-        for (var i = 0; i < forwarded.TrustedProxies.Count; i++)
+        var proxies = options.ForwardedHeaders.TrustedProxies;
+        for (var i = 0; i < proxies.Count; i++)
         {
-            var text = forwarded.TrustedProxies[i]?.Trim();
+            var text = proxies[i]?.Trim();
             if (TryParseNetwork(text, out var network))
             {
                 networks.Add(network);
@@ -298,9 +189,9 @@ internal sealed class FloodgateSettings
             }
         }
 
-        settings.Addresses = new ClientAddressResolver(networks, Math.Clamp(forwarded.MaxEntries, 1, 100));
-        settings.Identifier = new ClientIdentifier(identification, settings.Addresses);
-        return ok;
+        settings.Addresses = new ClientAddressResolver(networks, Math.Clamp(options.ForwardedHeaders.MaxEntries, 1, 100));
+        settings.Identifier = new ClientIdentifier(options.Identification, settings.Addresses);
+        return ok ? settings : null;
     }
 
     internal static bool TryParseNetwork(string? text, out IPNetwork network)
@@ -338,29 +229,8 @@ internal sealed class FloodgateSettings
             return limits[0];
         }
 
-        errors.Add($"{key}: {(error.Length > 0 ? error : "exactly one limit is allowed here")}");
+        errors.Add($"{key} {FloodgateOptionsValidator.Quote(text)}: {(error.Length > 0 ? error : "exactly one limit is allowed here, e.g. \"1000/second\"")}");
         ok = false;
         return null;
     }
-
-    private static bool Check(Action validate, string key, List<string> errors)
-    {
-        try
-        {
-            validate();
-            return true;
-        }
-        catch (ArgumentOutOfRangeException ex)
-        {
-            errors.Add($"{key}:{ex.ParamName} is out of range (was {ex.ActualValue}).");
-            return false;
-        }
-    }
-
-    private static string Names<T>()
-        where T : struct, Enum => string.Join(", ", Enum.GetNames<T>());
-
-    /// <summary>The endpoint key of the per-endpoint layer: method and route template (or path).</summary>
-    public static string EndpointKey(HttpContext context, Endpoint? endpoint) =>
-        context.Request.Method + " " + (endpoint is RouteEndpoint route && route.RoutePattern.RawText is { } raw ? raw : context.Request.Path.Value);
 }

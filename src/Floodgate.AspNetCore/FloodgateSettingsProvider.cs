@@ -1,31 +1,54 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Primitives;
 
 namespace Floodgate.AspNetCore;
 
-/// <summary>Holds the compiled settings and rebuilds them when configuration reloads; an invalid reload keeps the last good settings.</summary>
+/// <summary>
+/// Holds the compiled settings and rebuilds them when configuration or a rule source changes; an invalid reload keeps
+/// the last good settings. Each new settings object is handed to <see cref="FloodgateRuntime"/>, which keeps its state.
+/// </summary>
 internal sealed class FloodgateSettingsProvider : IDisposable
 {
-    private readonly TimeProvider _timeProvider;
+    private readonly FloodgateRuntime _runtime;
+    private readonly FloodgateOptionsValidator? _validator;
     private readonly ILogger<FloodgateSettingsProvider> _logger;
     private readonly IDisposable? _subscription;
     private readonly IRateLimitRuleSource[] _sources;
-    private readonly IOptionsMonitor<FloodgateOptions> _options;
+    private readonly IOptionsFactory<FloodgateOptions> _factory;
     private readonly Lock _rebuild = new();
     private volatile FloodgateSettings _current;
+    private volatile FloodgateOptions _options;
 
-    public FloodgateSettingsProvider(IOptionsMonitor<FloodgateOptions> options, TimeProvider timeProvider, ILogger<FloodgateSettingsProvider> logger, IEnumerable<IRateLimitRuleSource> sources)
+    public FloodgateSettingsProvider(
+        IOptions<FloodgateOptions> options,
+        IOptionsFactory<FloodgateOptions> factory,
+        FloodgateRuntime runtime,
+        ILogger<FloodgateSettingsProvider> logger,
+        IEnumerable<IRateLimitRuleSource> sources,
+        IEnumerable<IValidateOptions<FloodgateOptions>> validators,
+        IConfiguration? configuration = null)
     {
-        _timeProvider = timeProvider;
+        _runtime = runtime;
+        _validator = validators.OfType<FloodgateOptionsValidator>().FirstOrDefault();
         _logger = logger;
-        _options = options;
+        _factory = factory;
         _sources = [.. sources];
-        _current = Build(options.CurrentValue) ?? throw new OptionsValidationException(FloodgateOptions.SectionName, typeof(FloodgateOptions), ["Floodgate options are invalid."]);
-        Watch(_current);
-        _subscription = options.OnChange(Reload);
+        _options = options.Value;
+        _current = (_sources.Length == 0 ? _validator?.CompiledFor(_options) : null) ?? Build(_options) ?? throw Invalid(_options);
+        _runtime.Apply(_current);
+
+        // Configuration reloads (a changed appsettings.json) are read through the options factory, so that they are bound
+        // and validated as at start-up; an invalid one is logged and changes nothing.
+        if (configuration is not null)
+        {
+            _subscription = ChangeToken.OnChange(configuration.GetReloadToken, ReloadConfiguration);
+        }
+
         foreach (var source in _sources)
         {
-            source.Changed += () => Reload(_options.CurrentValue);
+            source.Changed += () => Reload(_options);
         }
     }
 
@@ -35,6 +58,23 @@ internal sealed class FloodgateSettingsProvider : IDisposable
     public event Action<FloodgateSettings>? Changed;
 
     public void Dispose() => _subscription?.Dispose();
+
+    private void ReloadConfiguration()
+    {
+        FloodgateOptions options;
+        try
+        {
+            options = _factory.Create(Options.DefaultName);
+        }
+        catch (OptionsValidationException ex)
+        {
+            Log.SettingsReloadRejected(_logger, string.Join(" ", ex.Failures));
+            return;
+        }
+
+        _options = options;
+        Reload(options);
+    }
 
     private void Reload(FloodgateOptions options)
     {
@@ -50,7 +90,7 @@ internal sealed class FloodgateSettingsProvider : IDisposable
         {
             if (Build(options) is { } settings)
             {
-                Watch(settings);
+                _runtime.Apply(settings);
                 _current = settings;
                 Log.SettingsReloaded(_logger);
                 Changed?.Invoke(settings);
@@ -59,14 +99,6 @@ internal sealed class FloodgateSettingsProvider : IDisposable
         catch (OptionsValidationException ex)
         {
             Log.SettingsReloadRejected(_logger, ex.Message);
-        }
-    }
-
-    private void Watch(FloodgateSettings settings)
-    {
-        if (settings.Breaker is { } breaker)
-        {
-            breaker.StateChanged += state => Log.CircuitChanged(_logger, state);
         }
     }
 
@@ -80,7 +112,8 @@ internal sealed class FloodgateSettingsProvider : IDisposable
             dynamicRules.AddRange(source.Rules);
         }
 
-        var settings = FloodgateSettings.Build(options, dynamicRules, _timeProvider, errors, dynamicErrors);
+        FloodgateOptionsValidator.CheckValues(options, errors);
+        var settings = errors.Count == 0 ? FloodgateSettings.Build(options, dynamicRules, errors, dynamicErrors) : null;
         if (settings is null)
         {
             Log.SettingsReloadRejected(_logger, string.Join(" ", errors));
@@ -92,5 +125,13 @@ internal sealed class FloodgateSettingsProvider : IDisposable
         }
 
         return settings;
+    }
+
+    private static OptionsValidationException Invalid(FloodgateOptions options)
+    {
+        var errors = new List<string>();
+        FloodgateOptionsValidator.CheckValues(options, errors);
+        FloodgateSettings.Build(options, errors);
+        return new OptionsValidationException(FloodgateOptions.SectionName, typeof(FloodgateOptions), errors);
     }
 }

@@ -27,6 +27,7 @@ public static class FloodgateRedisBuilderExtensions
         ArgumentNullException.ThrowIfNull(builder);
         var services = builder.Services;
         services.AddOptions<RedisStoreOptions>()
+            .Configure<IConfiguration>(static (_, configuration) => FloodgateOptionsBinder.Check<RedisStoreOptions>(configuration.GetSection(RedisStoreOptions.SectionName)))
             .BindConfiguration(RedisStoreOptions.SectionName)
             .Validate(Validate, "Floodgate:Redis is invalid.")
             .ValidateOnStart();

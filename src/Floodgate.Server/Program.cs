@@ -44,7 +44,7 @@ builder.Services.Configure<AdminOptions>(builder.Configuration.GetSection("Flood
 builder.Services.Configure<DecisionApiOptions>(builder.Configuration.GetSection("Floodgate:DecisionApi"));
 builder.Services.AddSingleton<IPolicyStore>(sp => useRedis
     ? sp.GetRequiredService<RedisPolicyStore>()
-    : new SqlitePolicyStore(builder.Configuration["Floodgate:Policies:Path"] is { Length: > 0 } path ? path : "floodgate.db"));
+    : OpenSqlitePolicyStore(builder.Configuration["Floodgate:Policies:Path"] is { Length: > 0 } path ? path : "floodgate.db"));
 if (useRedis)
 {
     // Subscribes in the background: the service starts and serves while Redis is away, and catches up when it comes.
@@ -75,7 +75,22 @@ builder.Services.AddHostedService(sp => sp.GetRequiredService<LiveStats>());
 builder.Services.AddEnvoyRateLimitService(builder.Configuration);
 
 var app = builder.Build();
-await app.Services.GetRequiredService<PolicyRuleSource>().ReloadAsync();
+try
+{
+    // Invalid configuration ends start-up here, before the host starts: one line per problem, each naming the key, the
+    // value and what is accepted, and exit code 1.
+    app.Services.GetService<IStartupValidator>()?.Validate();
+    await app.Services.GetRequiredService<PolicyRuleSource>().ReloadAsync();
+}
+catch (Exception ex) when (ConfigurationProblems(ex) is { Count: > 0 } problems)
+{
+    foreach (var problem in problems)
+    {
+        Console.Error.WriteLine(problem);
+    }
+
+    return 1;
+}
 
 // prometheus-net starts listening to .NET meters on its first collection: collect once now, so that decisions made
 // before the first scrape are counted too.
@@ -142,6 +157,30 @@ app.MapMetrics("/metrics");
 app.MapDashboard();
 
 app.Run();
+return 0;
+
+// The lines of every options validation failure in an exception raised at start-up.
+static List<string> ConfigurationProblems(Exception exception) => exception switch
+{
+    OptionsValidationException invalid => [.. invalid.Failures],
+    AggregateException all => [.. all.InnerExceptions.SelectMany(ConfigurationProblems)],
+    _ => [],
+};
+
+static SqlitePolicyStore OpenSqlitePolicyStore(string path)
+{
+    try
+    {
+        return new SqlitePolicyStore(path);
+    }
+    catch (Microsoft.Data.Sqlite.SqliteException ex)
+    {
+        throw new OptionsValidationException(
+            "Floodgate:Policies",
+            typeof(SqlitePolicyStore),
+            [$"Floodgate:Policies:Path must be a file the service can create and write (was '{path}'): {ex.Message}"]);
+    }
+}
 
 /// <summary>The service's entry point, visible to the end-to-end tests.</summary>
 public partial class Program;

@@ -12,15 +12,7 @@ public sealed class AdapterAndTelemetryTests
     [Fact]
     public async Task PartitionedRateLimiterAdapter_PlugsIntoUseRateLimiter()
     {
-        await using var host = await TestHost.StartAsync(
-            new() { ["Floodgate:DefaultLimit"] = "2/minute" },
-            map: app =>
-            {
-                app.UseRateLimiter();
-                TestHost.MapDefaults(app);
-            },
-            floodgate: f => f.AddRateLimiterAdapter(),
-            useFloodgate: false);
+        await using var host = await TestHost.StartWithAdapterAsync(new() { ["Floodgate:DefaultLimit"] = "2/minute" });
         var client = host.Client();
 
         var first = await client.GetAsync("/api/data", Token);

@@ -52,7 +52,7 @@ public sealed class ConfigurationTests
             ["Floodgate:Rules:0:Burst"] = "20",
         }));
 
-        Assert.Contains("Floodgate:Rules:0:Limit", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Floodgate:Rules:0:Burst (20)", error.Message, StringComparison.Ordinal);
         Assert.Contains("TokenBucket and Gcra", error.Message, StringComparison.Ordinal);
     }
 

@@ -132,7 +132,7 @@ public sealed class LayerTests
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/data", Token)).StatusCode); // half-open probe passes
         host.Time.Advance(TimeSpan.FromSeconds(2));
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/data", Token)).StatusCode);
-        Assert.Equal(Floodgate.Layers.CircuitState.Closed, host.Get<FloodgateSettingsProvider>().Current.Breaker!.State);
+        Assert.Equal(Floodgate.Layers.CircuitState.Closed, host.Get<FloodgateRuntime>().Breaker!.State);
     }
 
     [Fact]
@@ -174,6 +174,6 @@ public sealed class LayerTests
             Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/data", Token)).StatusCode);
         }
 
-        Assert.Equal(Floodgate.Layers.CircuitState.Open, host.Get<FloodgateSettingsProvider>().Current.Breaker!.State);
+        Assert.Equal(Floodgate.Layers.CircuitState.Open, host.Get<FloodgateRuntime>().Breaker!.State);
     }
 }

@@ -74,6 +74,18 @@ internal sealed class TestHost : IAsyncDisposable
         return new TestHost(app, new Uri(address), time);
     }
 
+    /// <summary>A host that limits through ASP.NET Core's <c>UseRateLimiter</c> with Floodgate's adapter, instead of <c>UseFloodgate</c>.</summary>
+    public static Task<TestHost> StartWithAdapterAsync(Dictionary<string, string?> configuration) =>
+        StartAsync(
+            configuration,
+            map: app =>
+            {
+                app.UseRateLimiter();
+                MapDefaults(app);
+            },
+            floodgate: f => f.AddRateLimiterAdapter(),
+            useFloodgate: false);
+
     public static void MapDefaults(WebApplication app)
     {
         app.MapGet("/api/data", () => Results.Ok(new { data = 42 }));

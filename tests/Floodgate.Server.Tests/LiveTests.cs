@@ -44,7 +44,7 @@ public sealed class LiveTests(SharedServer shared)
 
         var denied = mine[3];
         Assert.Equal(429, denied.GetProperty("status").GetInt32());
-        Assert.Equal("LimitExceeded", denied.GetProperty("reason").GetString());
+        Assert.Equal("limit_exceeded", denied.GetProperty("reason").GetString());
         Assert.InRange(denied.GetProperty("retry_after").GetInt64(), 1, 60);
         Assert.Equal(1, mine[^1].GetProperty("strike").GetInt32());
         Assert.True(mine[^1].GetProperty("until").GetDateTimeOffset() > DateTimeOffset.UtcNow.AddMinutes(10));
@@ -54,7 +54,7 @@ public sealed class LiveTests(SharedServer shared)
         await events.UntilAsync(e => LiveListener.Is(e, "denied"));
         await shared.SendFrom(client, HttpMethod.Get, "/api/data");
         var turnedAway = (await events.UntilAsync(e => LiveListener.Is(e, "denied")))[^1];
-        Assert.Equal("Banned", turnedAway.GetProperty("reason").GetString());
+        Assert.Equal("banned", turnedAway.GetProperty("reason").GetString());
         Assert.Equal("GET /api/data", turnedAway.GetProperty("endpoint").GetString());
         Assert.Equal(HttpStatusCode.OK, (await shared.Client.DeleteAsync("/admin/bans/" + Uri.EscapeDataString(id), Token)).StatusCode);
         await events.UntilAsync(e => LiveListener.Is(e, "unbanned") && e.GetProperty("client").GetString() == id);

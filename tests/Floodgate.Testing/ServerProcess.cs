@@ -64,17 +64,7 @@ public sealed class ServerProcess : IAsyncDisposable
 
     public async Task StartAsync()
     {
-        var binaries = ServerBinaries();
-        var start = new ProcessStartInfo("dotnet")
-        {
-            WorkingDirectory = Directory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(Path.Combine(binaries, "Floodgate.Server.dll"));
-        start.ArgumentList.Add($"--urls=http://127.0.0.1:{Port}");
-        start.ArgumentList.Add($"--contentRoot={binaries}");
+        var start = StartInfo(Directory, Port);
         start.ArgumentList.Add($"--Floodgate:Policies:Path={Path.Combine(Directory, "floodgate.db")}");
         start.ArgumentList.Add("--Logging:LogLevel:Default=Warning");
         foreach (var argument in _arguments)
@@ -82,7 +72,6 @@ public sealed class ServerProcess : IAsyncDisposable
             start.ArgumentList.Add(argument);
         }
 
-        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         _process = Process.Start(start) ?? throw new InvalidOperationException("The server did not start.");
         _process.OutputDataReceived += (_, e) => Capture(e.Data);
         _process.ErrorDataReceived += (_, e) => Capture(e.Data);
@@ -144,6 +133,53 @@ public sealed class ServerProcess : IAsyncDisposable
                 _output.Add(line);
             }
         }
+    }
+
+    /// <summary>
+    /// Runs a server with <paramref name="settings"/> that is expected to stop by itself (invalid configuration), and
+    /// returns its exit code and what it wrote to standard error and output; kills it after <paramref name="timeout"/>.
+    /// </summary>
+    public static async Task<(int ExitCode, string Error, string Output)> RunToExitAsync(Dictionary<string, string> settings, TimeSpan timeout)
+    {
+        var start = StartInfo(System.IO.Directory.CreateTempSubdirectory("floodgate-server-").FullName, RedisServer.FreePort());
+        foreach (var (key, value) in settings)
+        {
+            start.ArgumentList.Add($"--{key}={value}");
+        }
+
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("The server did not start.");
+        var error = process.StandardError.ReadToEndAsync();
+        var output = process.StandardOutput.ReadToEndAsync();
+        using var timer = new CancellationTokenSource(timeout);
+        try
+        {
+            await process.WaitForExitAsync(timer.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"The server did not stop by itself within {timeout}.");
+        }
+
+        return (process.ExitCode, await error, await output);
+    }
+
+    /// <summary>The service in <paramref name="directory"/> on <paramref name="port"/>, output redirected, in production.</summary>
+    private static ProcessStartInfo StartInfo(string directory, int port)
+    {
+        var binaries = ServerBinaries();
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = directory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(Path.Combine(binaries, "Floodgate.Server.dll"));
+        start.ArgumentList.Add($"--urls=http://127.0.0.1:{port}");
+        start.ArgumentList.Add($"--contentRoot={binaries}");
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        return start;
     }
 
     /// <summary>src/Floodgate.Server/bin/{configuration}/net10.0 of this repository.</summary>

@@ -4,8 +4,8 @@ namespace Floodgate.AspNetCore;
 
 internal static partial class Log
 {
-    [LoggerMessage(1, LogLevel.Debug, "Denied {Client} on policy {Policy} ({Layer} layer), retry after {RetryAfter}")]
-    public static partial void Denied(ILogger logger, string client, string policy, string layer, TimeSpan retryAfter);
+    [LoggerMessage(1, LogLevel.Debug, "Denied {Client} on policy {Policy} ({Layer} layer, {Reason}), retry after {RetryAfter}")]
+    public static partial void Denied(ILogger logger, string client, string policy, string layer, string reason, TimeSpan retryAfter);
 
     [LoggerMessage(2, LogLevel.Warning, "Banned {Client} until {ExpiresAt:O} (strike {Strike}): {Reason}")]
     public static partial void Banned(ILogger logger, string client, DateTimeOffset expiresAt, int strike, string reason);

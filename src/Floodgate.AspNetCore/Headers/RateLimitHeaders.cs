@@ -13,22 +13,35 @@ namespace Floodgate.AspNetCore.Headers;
 /// </summary>
 internal static class RateLimitHeaders
 {
+    /// <summary>Text of the numbers 0 to 1023, made once: remaining counts, retry-after seconds and small limits.</summary>
+    private static readonly string[] SmallNumbers = CreateSmallNumbers();
+
+    // The last text each header took on this thread: a limit stays the same, a reset time for a second, a rejected
+    // client's "RateLimit" field until its reset moves. A repeated value costs no new string.
+    [ThreadStatic]
+    private static NumberText t_limit;
+
+    [ThreadStatic]
+    private static NumberText t_reset;
+
+    [ThreadStatic]
+    private static FieldText t_field;
+
     public static void Write(HttpResponse response, HeaderMode mode, RateLimitPolicy policy, RateLimit[] limits, in RateLimitDecision decision, DateTimeOffset now)
     {
+        var remaining = Math.Max(decision.Remaining, 0);
+        var headers = response.Headers;
         if (mode is HeaderMode.Both or HeaderMode.Legacy)
         {
-            var headers = response.Headers;
-            headers["X-RateLimit-Limit"] = decision.Limit.ToString(CultureInfo.InvariantCulture);
-            headers["X-RateLimit-Remaining"] = Math.Max(decision.Remaining, 0).ToString(CultureInfo.InvariantCulture);
-            headers["X-RateLimit-Reset"] = UnixSecondsCeiling(now + decision.ResetAfter).ToString(CultureInfo.InvariantCulture);
+            headers["X-RateLimit-Limit"] = t_limit.For(decision.Limit);
+            headers["X-RateLimit-Remaining"] = Number(remaining);
+            headers["X-RateLimit-Reset"] = t_reset.For(UnixSecondsCeiling(now + decision.ResetAfter));
         }
 
         if (mode is HeaderMode.Both or HeaderMode.Draft)
         {
-            response.Headers["RateLimit-Policy"] = PolicyField(policy, limits, decision);
-            response.Headers["RateLimit"] = string.Create(
-                CultureInfo.InvariantCulture,
-                $"\"{ItemName(policy, limits, decision)}\";r={Math.Max(decision.Remaining, 0)};t={Seconds(decision.ResetAfter)}");
+            headers["RateLimit-Policy"] = PolicyField(policy, limits, decision);
+            headers["RateLimit"] = t_field.For(ItemName(policy, limits, decision), remaining, Seconds(decision.ResetAfter));
         }
     }
 
@@ -36,7 +49,59 @@ internal static class RateLimitHeaders
     {
         if (retryAfter != Timeout.InfiniteTimeSpan)
         {
-            response.Headers.RetryAfter = Math.Max(Seconds(retryAfter), 1).ToString(CultureInfo.InvariantCulture);
+            response.Headers.RetryAfter = Number(Math.Max(Seconds(retryAfter), 1));
+        }
+    }
+
+    /// <summary>The decimal text of <paramref name="value"/>; small ones without a new string.</summary>
+    public static string Number(long value) =>
+        (ulong)value < (ulong)SmallNumbers.Length ? SmallNumbers[value] : value.ToString(CultureInfo.InvariantCulture);
+
+    private static string[] CreateSmallNumbers()
+    {
+        var numbers = new string[1024];
+        for (var i = 0; i < numbers.Length; i++)
+        {
+            numbers[i] = i.ToString(CultureInfo.InvariantCulture);
+        }
+
+        return numbers;
+    }
+
+    private struct NumberText
+    {
+        private long _value;
+        private string? _text;
+
+        public string For(long value)
+        {
+            if (_text is null || _value != value)
+            {
+                _text = Number(value);
+                _value = value;
+            }
+
+            return _text;
+        }
+    }
+
+    /// <summary>The <c>RateLimit</c> field <c>"item";r=R;t=T</c>, written straight into its string.</summary>
+    private struct FieldText
+    {
+        private string? _item;
+        private long _remaining;
+        private long _reset;
+        private string? _text;
+
+        public string For(string item, long remaining, long reset)
+        {
+            if (_text is null || !ReferenceEquals(_item, item) || _remaining != remaining || _reset != reset)
+            {
+                _text = string.Create(CultureInfo.InvariantCulture, $"\"{item}\";r={remaining};t={reset}");
+                (_item, _remaining, _reset) = (item, remaining, reset);
+            }
+
+            return _text;
         }
     }
 

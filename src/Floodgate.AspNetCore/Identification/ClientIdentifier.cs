@@ -34,26 +34,38 @@ internal sealed class ClientIdentifier
     public ClientIdentity Identify(HttpContext context)
     {
         var address = Mask(_addresses.Resolve(context), _options.Ipv6PrefixLength);
-        var addressKey = AddressKey(address);
+        // An address that is not masked has the same key on every request of a connection: made once per connection.
+        var keys = address is not null && (address.AddressFamily != AddressFamily.InterNetworkV6 || _options.Ipv6PrefixLength >= 128) ? AddressKeys.For(address) : null;
+        var addressKey = keys?.AddressKey ?? AddressKey(address);
         var apiKeyHash = ReadHeader(context, _options.ApiKeyHeader) is { } apiKey ? Hash("key:", apiKey) : null;
         foreach (var source in _sources)
         {
             switch (source)
             {
                 case IdentitySource.User when AuthenticatedUser(context) is { } principal && UserName(principal) is { } user:
-                    return new ClientIdentity(Hash("user:", user), ClientKind.User, address, addressKey, apiKeyHash, IsAuthenticated: true) { IsVerified = true };
+                    return new ClientIdentity(Hash("user:", user), ClientKind.User, address, addressKey, apiKeyHash, IsAuthenticated: true) { IsVerified = true, AddressKeys = keys };
                 case IdentitySource.ApiKey when apiKeyHash is not null:
-                    return new ClientIdentity(apiKeyHash, ClientKind.ApiKey, address, addressKey, apiKeyHash, IsAuthenticated: false);
+                    return new ClientIdentity(apiKeyHash, ClientKind.ApiKey, address, addressKey, apiKeyHash, IsAuthenticated: false) { AddressKeys = keys };
                 case IdentitySource.Jwt when _options.TrustUnverifiedJwt && JwtSubject(context) is { } subject:
-                    return new ClientIdentity(Hash("jwt:", subject + "|" + addressKey), ClientKind.Jwt, address, addressKey, apiKeyHash, IsAuthenticated: false);
+                    return new ClientIdentity(Hash("jwt:", subject + "|" + addressKey), ClientKind.Jwt, address, addressKey, apiKeyHash, IsAuthenticated: false) { AddressKeys = keys };
                 case IdentitySource.ClientId when ReadHeader(context, _options.ClientIdHeader) is { } clientId:
-                    return new ClientIdentity(Hash("cid:", clientId), ClientKind.ClientId, address, addressKey, apiKeyHash, IsAuthenticated: false);
+                    return new ClientIdentity(Hash("cid:", clientId), ClientKind.ClientId, address, addressKey, apiKeyHash, IsAuthenticated: false) { AddressKeys = keys };
                 case IdentitySource.Ip:
-                    return new ClientIdentity(Fingerprint(context, addressKey), ClientKind.Ip, address, addressKey, apiKeyHash, IsAuthenticated: false);
+                    return ByAddress(context, address, addressKey, apiKeyHash, keys);
             }
         }
 
-        return new ClientIdentity(Fingerprint(context, addressKey), ClientKind.Ip, address, addressKey, apiKeyHash, IsAuthenticated: false);
+        return ByAddress(context, address, addressKey, apiKeyHash, keys);
+    }
+
+    private ClientIdentity ByAddress(HttpContext context, IPAddress? address, string addressKey, string? apiKeyHash, AddressKeys? keys)
+    {
+        if (keys is not null && apiKeyHash is null && _options.Fingerprint == FingerprintLevel.Relaxed)
+        {
+            return keys.AddressIdentity ??= new ClientIdentity(addressKey, ClientKind.Ip, address, addressKey, null, IsAuthenticated: false) { AddressKeys = keys };
+        }
+
+        return new ClientIdentity(Fingerprint(context, addressKey), ClientKind.Ip, address, addressKey, apiKeyHash, IsAuthenticated: false) { AddressKeys = keys };
     }
 
     public static IPAddress? Mask(IPAddress? address, int ipv6Prefix)

@@ -20,4 +20,24 @@ public sealed record ClientIdentity(string Id, ClientKind Kind, IPAddress? Addre
 
     /// <summary>The key that violations count against and bans are looked up by: the identity when verified, the address otherwise.</summary>
     public string PenaltyKey => IsVerified ? Id : AddressKey;
+
+    /// <summary>Equal when every public member is: the cached key texts of a connection do not make an identity.</summary>
+    /// <param name="other">The identity to compare with.</param>
+    public bool Equals(ClientIdentity? other) =>
+        other is not null && Id == other.Id && Kind == other.Kind && Equals(Address, other.Address) && AddressKey == other.AddressKey &&
+        ApiKeyHash == other.ApiKeyHash && IsAuthenticated == other.IsAuthenticated && IsVerified == other.IsVerified;
+
+    /// <inheritdoc />
+    public override int GetHashCode() => HashCode.Combine(Id, Kind, Address, AddressKey, ApiKeyHash, IsAuthenticated, IsVerified);
+
+    /// <summary>The cached key texts of the address, when <see cref="AddressKey"/> came from them.</summary>
+    internal AddressKeys? AddressKeys { get; init; }
+
+    /// <summary><paramref name="prefix"/> followed by <see cref="AddressKey"/>, cached per connection where possible.</summary>
+    internal string AddressKeyUnder(string prefix) =>
+        AddressKeys is { } keys && ReferenceEquals(keys.AddressKey, AddressKey) ? keys.Under(prefix) : prefix + AddressKey;
+
+    /// <summary><paramref name="prefix"/> followed by <see cref="Id"/>, cached per connection where the client is its address.</summary>
+    internal string KeyUnder(string prefix) =>
+        AddressKeys is { } keys && ReferenceEquals(keys.AddressKey, Id) ? keys.Under(prefix) : prefix + Id;
 }

@@ -66,7 +66,7 @@ internal static class PolicyCompiler
         var ok = true;
         if (!PathPattern.TryParse(rule.Path, out var path, out var pathError))
         {
-            errors.Add($"{key}:Path: {pathError}.");
+            errors.Add($"{key}:Path {FloodgateOptionsValidator.Quote(rule.Path)}: {pathError}, e.g. /api/** or /auth/login.");
             ok = false;
         }
 
@@ -88,14 +88,22 @@ internal static class PolicyCompiler
             ok = false;
         }
 
-        if (!TryParseLimits(rule.Limit ?? options.DefaultLimit, rule.Algorithm, rule.Burst, options.Algorithm, out var limits, out var limitError))
+        var limitText = rule.Limit ?? options.DefaultLimit;
+        if (!TryParseLimits(limitText, rule.Algorithm, null, options.Algorithm, out var limits, out var limitError))
         {
-            errors.Add($"{key}:Limit: {limitError}");
+            errors.Add($"{key}:Limit {FloodgateOptionsValidator.Quote(limitText)}: {limitError}");
             ok = false;
         }
-        else if (limits.Any(l => l.Capacity < rule.Cost))
+        else if (rule.Burst is { } burst && !TryParseLimits(limitText, rule.Algorithm, burst, options.Algorithm, out limits, out var burstError))
         {
-            errors.Add($"{key}:Cost ({rule.Cost}) is more than its limit admits at once; every request would be denied.");
+            errors.Add(burst is < 1 or > RateLimit.MaxCount
+                ? $"{key}:Burst must be between 1 and {RateLimit.MaxCount} (was {burst})."
+                : $"{key}:Burst ({burst}): {burstError}");
+            ok = false;
+        }
+        else if (ok && limits!.Any(l => l.Capacity < rule.Cost))
+        {
+            errors.Add($"{key}:Cost must be at most {limits!.Min(l => l.Capacity)}, what its limit admits at once (was {rule.Cost}); every request would be denied.");
             ok = false;
         }
 
@@ -106,11 +114,12 @@ internal static class PolicyCompiler
         if (rule.Methods is { Count: > 0 })
         {
             methods = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-            foreach (var method in rule.Methods)
+            for (var i = 0; i < rule.Methods.Count; i++)
             {
+                var method = rule.Methods[i];
                 if (string.IsNullOrWhiteSpace(method) || method.Any(c => !char.IsAsciiLetter(c)))
                 {
-                    errors.Add($"{key}:Methods: '{method}' is not an HTTP method.");
+                    errors.Add($"{key}:Methods:{i} must be an HTTP method, letters only such as GET or POST (was '{method}').");
                     ok = false;
                     continue;
                 }
@@ -183,7 +192,7 @@ internal static class PolicyCompiler
             }
             else
             {
-                errors.Add($"{key}:{tier}: {error}");
+                errors.Add($"{key}:{tier} {FloodgateOptionsValidator.Quote(text)}: {error}");
                 ok = false;
             }
         }

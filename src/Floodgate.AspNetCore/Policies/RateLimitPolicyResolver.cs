@@ -10,7 +10,11 @@ namespace Floodgate.AspNetCore.Policies;
 /// </summary>
 internal sealed class RateLimitPolicyResolver
 {
-    private readonly ConcurrentDictionary<RateLimitAttribute, RateLimitPolicy> _attributePolicies = new(ReferenceEqualityComparer.Instance);
+    /// <summary>
+    /// Attribute policies compiled, each with the settings it was compiled under: an entry of older settings is
+    /// compiled again, so that a reload (a new default algorithm, say) reaches attribute policies too.
+    /// </summary>
+    private readonly ConcurrentDictionary<RateLimitAttribute, CompiledAttribute> _attributePolicies = new(ReferenceEqualityComparer.Instance);
 
     public RateLimitPolicy? Resolve(FloodgateSettings settings, HttpContext context, Endpoint? endpoint)
     {
@@ -30,11 +34,20 @@ internal sealed class RateLimitPolicyResolver
 
             if (metadata.GetMetadata<RateLimitAttribute>() is { } attribute)
             {
-                return _attributePolicies.GetOrAdd(attribute, static (a, state) => Compile(a, state.endpoint, state.settings), (endpoint, settings));
+                return _attributePolicies.TryGetValue(attribute, out var compiled) && ReferenceEquals(compiled.Settings, settings)
+                    ? compiled.Policy
+                    : CompileAndCache(attribute, endpoint, settings);
             }
         }
 
         return settings.MatchRule(context.Request.Method, path);
+    }
+
+    private RateLimitPolicy CompileAndCache(RateLimitAttribute attribute, Endpoint endpoint, FloodgateSettings settings)
+    {
+        var policy = Compile(attribute, endpoint, settings);
+        _attributePolicies[attribute] = new CompiledAttribute(settings, policy);
+        return policy;
     }
 
     private static RateLimitPolicy Compile(RateLimitAttribute attribute, Endpoint endpoint, FloodgateSettings settings)
@@ -51,4 +64,6 @@ internal sealed class RateLimitPolicyResolver
             Sensitive = attribute.Sensitive || PolicyCompiler.NamesCredential(route),
         };
     }
+
+    private sealed record CompiledAttribute(FloodgateSettings Settings, RateLimitPolicy Policy);
 }

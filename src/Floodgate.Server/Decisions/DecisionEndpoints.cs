@@ -249,10 +249,5 @@ internal static class DecisionEndpoints
         Math.Max(decision.Remaining, 0),
         Math.Round(decision.ResetAfter.TotalSeconds, 3),
         decision.IsAllowed ? 0 : decision.RetryAfter == Timeout.InfiniteTimeSpan ? null : Math.Round(decision.RetryAfter.TotalSeconds, 3),
-        decision.IsAllowed ? null : decision.Reason switch
-        {
-            RateLimitDenialReason.CostExceedsLimit => "cost_exceeds_limit",
-            RateLimitDenialReason.StoreUnavailable => "store_unavailable",
-            _ => "limit_exceeded",
-        });
+        decision.IsAllowed ? null : Floodgate.Diagnostics.RateLimitNames.Reason(decision.Reason));
 }

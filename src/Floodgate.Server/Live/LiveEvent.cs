@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text.Json;
+using Floodgate.Diagnostics;
 using Floodgate.Penalties;
 using Floodgate.Server.Policies;
 
@@ -96,13 +97,13 @@ internal sealed class DecisionEvent(DateTimeOffset time, string client, string e
         writer.WriteString("client", client);
         writer.WriteString("endpoint", endpoint);
         writer.WriteString("policy", policy);
-        writer.WriteString("layer", LayerName(decision.Layer));
+        writer.WriteString("layer", RateLimitNames.Layer(decision.Layer == RateLimitLayer.None ? RateLimitLayer.Client : decision.Layer));
         writer.WriteNumber("limit", decision.Limit);
         writer.WriteNumber("remaining", decision.Remaining);
         writer.WriteNumber("status", status);
         if (!allowed)
         {
-            writer.WriteString("reason", decision.Reason == RateLimitDenialReason.None ? "LimitExceeded" : decision.Reason.ToString());
+            writer.WriteString("reason", RateLimitNames.Reason(decision.Reason == RateLimitDenialReason.None ? RateLimitDenialReason.LimitExceeded : decision.Reason));
             if (!decision.CanRetry)
             {
                 writer.WriteNull("retry_after");
@@ -113,13 +114,6 @@ internal sealed class DecisionEvent(DateTimeOffset time, string client, string e
             }
         }
     }
-
-    private static string LayerName(RateLimitLayer layer) => layer switch
-    {
-        RateLimitLayer.Endpoint => "endpoint",
-        RateLimitLayer.Global => "global",
-        _ => "client",
-    };
 }
 
 /// <summary><c>banned</c>: a client was banned.</summary>

@@ -33,21 +33,37 @@ internal sealed class FloodgateMetrics
         _storeErrors = meter.CreateCounter<long>("floodgate.store.errors", "{error}", "Store calls that failed or timed out.");
     }
 
-    public void Decision(string policy, RateLimitLayer layer, string outcome, TimeSpan elapsed)
+    /// <summary>Whether anyone listens to the check duration: only then is the start of a check worth a timestamp.</summary>
+    public bool IsTimed => _checkDuration.Enabled;
+
+    /// <summary>Whether anyone listens to decisions or their duration.</summary>
+    public bool IsListened => _decisions.Enabled || _checkDuration.Enabled;
+
+    /// <summary>
+    /// Counts one decision; <paramref name="started"/> is a <see cref="Stopwatch.GetTimestamp"/> taken when
+    /// <see cref="IsTimed"/> was true, or 0.
+    /// </summary>
+    public void Decision(string policy, RateLimitLayer layer, string outcome, RateLimitDenialReason reason, long started)
     {
         if (_decisions.Enabled)
         {
-            _decisions.Add(1, new TagList
+            var tags = new TagList
             {
                 { "floodgate.policy", policy },
-                { "floodgate.layer", LayerName(layer) },
+                { "floodgate.layer", RateLimitNames.Layer(layer) },
                 { "floodgate.outcome", outcome },
-            });
+            };
+            if (reason != RateLimitDenialReason.None)
+            {
+                tags.Add("floodgate.reason", RateLimitNames.Reason(reason));
+            }
+
+            _decisions.Add(1, tags);
         }
 
-        if (_checkDuration.Enabled)
+        if (started != 0 && _checkDuration.Enabled)
         {
-            _checkDuration.Record(elapsed.TotalSeconds, new KeyValuePair<string, object?>("floodgate.outcome", outcome));
+            _checkDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, new KeyValuePair<string, object?>("floodgate.outcome", outcome));
         }
     }
 
@@ -66,12 +82,4 @@ internal sealed class FloodgateMetrics
             _storeErrors.Add(1, new KeyValuePair<string, object?>("floodgate.store", store));
         }
     }
-
-    public static string LayerName(RateLimitLayer layer) => layer switch
-    {
-        RateLimitLayer.Client => "client",
-        RateLimitLayer.Endpoint => "endpoint",
-        RateLimitLayer.Global => "global",
-        _ => "none",
-    };
 }

@@ -1,5 +1,3 @@
-using System.ComponentModel.DataAnnotations;
-
 namespace Floodgate.Penalties;
 
 /// <summary>When repeat offenders are banned, and for how long (section <c>Floodgate:Penalty</c>).</summary>
@@ -8,8 +6,7 @@ public sealed class PenaltyOptions
     /// <summary>Whether denials count towards a ban. Default <see langword="true"/>.</summary>
     public bool Enabled { get; set; } = true;
 
-    /// <summary>Denials within <see cref="Window"/> that earn a ban. Default 5.</summary>
-    [Range(1, 1000)]
+    /// <summary>Denials within <see cref="Window"/> that earn a ban, 1 to 1000. Default 5.</summary>
     public int Violations { get; set; } = 5;
 
     /// <summary>The window in which violations are counted. Default 5 minutes.</summary>

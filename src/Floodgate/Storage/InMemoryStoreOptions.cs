@@ -1,5 +1,3 @@
-using System.ComponentModel.DataAnnotations;
-
 namespace Floodgate.Storage;
 
 /// <summary>Bounds and housekeeping of the <see cref="InMemoryRateLimitStore"/>.</summary>
@@ -7,9 +5,8 @@ public sealed class InMemoryStoreOptions
 {
     /// <summary>
     /// The most (key, limit) states kept. Past it, expired state is swept at once; if that is not enough, the store
-    /// forgets live state (in no particular order) until it is back under 90 % of the cap. Default 1,000,000.
+    /// forgets live state (in no particular order) until it is back under 90 % of the cap. At least 1; default 1,000,000.
     /// </summary>
-    [Range(1, int.MaxValue)]
     public int MaxKeys { get; set; } = 1_000_000;
 
     /// <summary>How often expired state is swept; must be positive. Default one minute.</summary>
