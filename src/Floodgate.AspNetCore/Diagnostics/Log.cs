@@ -30,4 +30,7 @@ internal static partial class Log
 
     [LoggerMessage(8, LogLevel.Debug, "Slowed {Client} on policy {Policy} by {Delay}")]
     public static partial void SlowedDown(ILogger logger, string client, string policy, TimeSpan delay);
+
+    [LoggerMessage(10, LogLevel.Warning, "The penalty box failed; the request goes on as if the client were not banned (or its violation not counted)")]
+    public static partial void PenaltyBoxFailed(ILogger logger, Exception exception);
 }

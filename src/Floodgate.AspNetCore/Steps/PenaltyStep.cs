@@ -8,6 +8,7 @@ namespace Floodgate.AspNetCore.Steps;
 /// <summary>
 /// Counts a denial of the client's own limits as a violation, which may earn a ban. Only the client layer counts: an
 /// endpoint or global denial is not the client's fault. Violations of a client that is not verified count against its address.
+/// A penalty box that fails never fails the request: the violation goes uncounted, logged and counted as a store error.
 /// </summary>
 internal sealed class PenaltyStep(IPenaltyBox penalties, FloodgateMetrics metrics, ILogger<FloodgateMiddleware> logger)
 {
@@ -18,7 +19,17 @@ internal sealed class PenaltyStep(IPenaltyBox penalties, FloodgateMetrics metric
             return ValueTask.CompletedTask;
         }
 
-        var violation = penalties.RecordViolationAsync(client.PenaltyKey, cancellationToken);
+        ValueTask<BanRecord?> violation;
+        try
+        {
+            violation = penalties.RecordViolationAsync(client.PenaltyKey, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            Failed(ex);
+            return ValueTask.CompletedTask;
+        }
+
         if (!violation.IsCompletedSuccessfully)
         {
             return RecordSlowAsync(violation);
@@ -28,7 +39,23 @@ internal sealed class PenaltyStep(IPenaltyBox penalties, FloodgateMetrics metric
         return ValueTask.CompletedTask;
     }
 
-    private async ValueTask RecordSlowAsync(ValueTask<BanRecord?> violation) => Banned(await violation.ConfigureAwait(false));
+    private async ValueTask RecordSlowAsync(ValueTask<BanRecord?> violation)
+    {
+        try
+        {
+            Banned(await violation.ConfigureAwait(false));
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            Failed(ex);
+        }
+    }
+
+    private void Failed(Exception exception)
+    {
+        metrics.StoreError(penalties.GetType().Name);
+        Log.PenaltyBoxFailed(logger, exception);
+    }
 
     private void Banned(BanRecord? ban)
     {
