@@ -58,18 +58,24 @@ if (useRedis)
 
 builder.Services.AddSingleton<PolicyRuleSource>();
 builder.Services.AddSingleton<IRateLimitRuleSource>(sp => sp.GetRequiredService<PolicyRuleSource>());
+// One per-second pipeline: requests add their outcome to TrafficStats; stats events, history and /admin/stats fold from it.
 builder.Services.AddSingleton<TrafficStats>();
+builder.Services.AddHostedService(sp => sp.GetRequiredService<TrafficStats>());
 builder.Services.AddOptions<LiveOptions>().BindConfiguration(LiveOptions.SectionName).ValidateOnStart();
 builder.Services.AddSingleton<IValidateOptions<LiveOptions>, LiveOptionsValidator>();
 if (useRedis)
 {
-    builder.Services.AddSingleton(sp => new LiveRelay(sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<IOptions<RedisStoreOptions>>().Value.KeyPrefix));
+    builder.Services.AddSingleton(sp => new LiveRelay(
+        sp.GetRequiredService<IConnectionMultiplexer>(),
+        sp.GetRequiredService<IOptions<RedisStoreOptions>>().Value.KeyPrefix,
+        sp.GetRequiredService<TimeProvider>(),
+        sp.GetRequiredService<ILogger<LiveRelay>>()));
 }
 
 builder.Services.AddSingleton<LiveHub>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<LiveHub>());
-builder.Services.AddSingleton<LiveStats>();
-builder.Services.AddHostedService(sp => sp.GetRequiredService<LiveStats>());
+builder.Services.AddSingleton<DecisionSampler>();
+builder.Services.AddHostedService<StatsEvents>();
 
 // Envoy's rate limit service (gRPC on its own port) when Floodgate:Envoy:Enabled is true.
 builder.Services.AddEnvoyRateLimitService(builder.Configuration);
@@ -107,8 +113,9 @@ var version = typeof(RateLimit).Assembly.GetCustomAttribute<AssemblyInformationa
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(15) });
-app.UseMiddleware<TrafficStatsMiddleware>();
+app.UseMiddleware<OutcomeMiddleware>();
 app.UseFloodgate();
+app.Use(OutcomeMiddleware.MarkLetThrough);
 
 app.MapGet("/", () => Results.Ok(new
 {
