@@ -87,8 +87,10 @@ public sealed class RedisPenaltyBoxTests(RedisFixture redis)
     [Fact]
     public async Task ViolationsThatLeftTheWindow_DoNotCount()
     {
-        using var box = Box(redis.Require(), RedisFixture.UniquePrefix(), Rules());
+        var prefix = RedisFixture.UniquePrefix();
+        using var box = Box(redis.Require(), prefix, Rules());
         await box.RecordViolationAsync("client", Token);
+        RedisAssert.HoldsWithTtl(redis.Server!, prefix + ":violations:{client}"); // idle violations vanish
         _time.Advance(TimeSpan.FromSeconds(30));
         await box.RecordViolationAsync("client", Token);
         _time.Advance(TimeSpan.FromSeconds(30)); // the first has just left the window
@@ -96,6 +98,7 @@ public sealed class RedisPenaltyBoxTests(RedisFixture redis)
         Assert.Null(await box.RecordViolationAsync("client", Token));
         Assert.NotNull(await box.RecordViolationAsync("client", Token));
         RedisAssert.BannedInRedis(box, redis.Server!, "client");
+        RedisAssert.HoldsWithTtl(redis.Server!, prefix + ":strikes:{client}"); // strikes are forgotten in time too
     }
 
     [Fact]
@@ -174,6 +177,9 @@ public sealed class RedisPenaltyBoxTests(RedisFixture redis)
         var ban = await box.BanAsync("client", TimeSpan.FromMilliseconds(300), "operator", Token);
 
         Assert.Equal(TimeSpan.FromMilliseconds(300), ban.ExpiresAt - ban.BannedAt);
+        var redisTime = (object?[])server.Call("TIME")!; // the ban is stamped with Redis's clock
+        var redisNow = DateTimeOffset.FromUnixTimeSeconds(long.Parse((string)redisTime[0]!, System.Globalization.CultureInfo.InvariantCulture));
+        Assert.InRange(ban.BannedAt, redisNow.AddMinutes(-1), redisNow.AddMinutes(1));
         Assert.InRange((long)server.Call("PTTL", box.BanKey("client"))!, 1, 300); // PEXPIRE ends it, not this process's clock
         RedisAssert.BannedInRedis(box, server, "client");
         await Poll.UntilAsync(() => server.Call("EXISTS", box.BanKey("client")) is 0L, TimeSpan.FromSeconds(10), "Redis to expire the ban key", Token);

@@ -38,4 +38,19 @@ public static class Poll
             await Task.Delay(10, cancellationToken).ConfigureAwait(false);
         }
     }
+
+    /// <summary>Like <see cref="UntilAsync(Func{bool}, TimeSpan, string, CancellationToken)"/> for a condition that is itself asynchronous.</summary>
+    public static async Task UntilAsync(Func<Task<bool>> condition, TimeSpan timeout, string what, CancellationToken cancellationToken = default)
+    {
+        var watch = Stopwatch.StartNew();
+        while (!await condition().ConfigureAwait(false))
+        {
+            if (watch.Elapsed > timeout)
+            {
+                throw new TimeoutException($"Waited {timeout.TotalSeconds:F0} s for {what}.");
+            }
+
+            await Task.Delay(10, cancellationToken).ConfigureAwait(false);
+        }
+    }
 }
