@@ -165,6 +165,22 @@ public sealed class InMemoryRateLimitStoreTests
         Assert.Equal([L, L, L, L, L], admittedPerWindow);
     }
 
+    /// <summary>A denial keeps the state until the window that denied it ends: the sweep does not forget a denied client.</summary>
+    [Theory]
+    [MemberData(nameof(Algorithms))]
+    public void CleanupTimer_KeepsADeniedClientsState(RateLimitAlgorithm algorithm)
+    {
+        using var store = new InMemoryRateLimitStore(new InMemoryStoreOptions { CleanupInterval = TimeSpan.FromSeconds(1) }, _time);
+        var limit = new RateLimit(1, TimeSpan.FromMinutes(1), algorithm);
+        Assert.True(store.Acquire("client", limit).IsAllowed);
+        Assert.False(store.Acquire("client", limit).IsAllowed);
+
+        _time.Advance(TimeSpan.FromSeconds(2)); // the sweep runs twice
+
+        Assert.Equal(1, store.Count);
+        Assert.False(store.Acquire("client", limit).IsAllowed);
+    }
+
     [Fact]
     public void Acquire_Misuse_Throws()
     {
@@ -176,6 +192,7 @@ public sealed class InMemoryRateLimitStoreTests
         Assert.Throws<ArgumentOutOfRangeException>(() => store.Acquire("client", limit, -1));
         Assert.Throws<ArgumentNullException>(() => store.Peek(null!, limit));
         Assert.Throws<ArgumentNullException>(() => store.Reset("client", null!));
+        Assert.Throws<ArgumentNullException>(() => store.Reset(null!, limit));
         Assert.Equal(0, store.Count);
     }
 
