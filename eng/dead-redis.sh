@@ -7,11 +7,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 source eng/mutation/lib.sh
-export FLOODGATE_REQUIRE_SERVICES=1 DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
-
-work=$(mktemp -d /tmp/floodgate-dead-redis.XXXXXX)
-trap 'rm -rf "$work"' EXIT
-copy_tree "$work"
+temporary_copy dead-redis
 perl -0pi -e 's/public string Endpoint => \$"127\.0\.0\.1:\{Port\}";/public string Endpoint => \$"127.0.0.1:{DeadPort}";\n\n    private static readonly int DeadPort = FreePort();/ or exit 3' \
   "$work/tests/Floodgate.Testing/RedisServer.cs" || { echo "RedisServer.Endpoint is not where this script expects it"; exit 2; }
 perl -0pi -e 's/create\.ArgumentList\.Add\(node\.Endpoint\);/create.ArgumentList.Add(\$"127.0.0.1:{node.Port}");/ or exit 3' \

@@ -8,11 +8,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 source eng/mutation/lib.sh
-export FLOODGATE_REQUIRE_SERVICES=1 DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
-
-work=$(mktemp -d /tmp/floodgate-lua-mutants.XXXXXX)
-trap 'rm -rf "$work"' EXIT
-copy_tree "$work"
+temporary_copy lua-mutants
 scripts=$work/src/Floodgate.Redis/Scripts
 tests=$work/tests/Floodgate.Redis.Tests
 pristine=$work/pristine-scripts

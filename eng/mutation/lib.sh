@@ -19,3 +19,12 @@ build() {
   fi
   rm -f "$log"
 }
+
+# temporary_copy NAME: sets $work to a fresh copy of the tree under /tmp, removed when the script exits, and requires
+# the services the tests need (a missing Redis fails instead of skipping).
+temporary_copy() {
+  export FLOODGATE_REQUIRE_SERVICES=1 DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+  work=$(mktemp -d "/tmp/floodgate-$1.XXXXXX")
+  trap 'rm -rf "$work"' EXIT
+  copy_tree "$work"
+}
