@@ -54,10 +54,11 @@ public sealed class RedisStoreOptions
     public int OverLimitCacheSize { get; set; } = 100_000;
 
     /// <summary>
-    /// Decide with the application's <see cref="TimeProvider"/> instead of Redis <c>TIME</c>. Only for tests that
-    /// drive a fake clock; every instance of a real deployment must read the same clock, Redis's.
+    /// Decide with the application's <see cref="TimeProvider"/> instead of Redis <c>TIME</c>: a hook for tests that
+    /// advance a fake clock, internal so that no configuration can set it; every instance of a real deployment reads
+    /// the same clock, Redis's.
     /// </summary>
-    public bool UseApplicationClock { get; set; }
+    internal bool UseApplicationClock { get; set; }
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid property.</summary>
     public void Validate()

@@ -199,6 +199,31 @@ public sealed class IdentificationTests
     }
 
     [Fact]
+    public async Task ClientIdHeader_IsIgnoredByDefault()
+    {
+        await using var host = await TestHost.StartAsync(OnePerMinute());
+        var client = host.Client("127.0.0.2");
+
+        // A client that names itself anew on each request is still one client: the header is not a default source.
+        Assert.Equal(HttpStatusCode.OK, await Get(client, ("X-Client-ID", "first")));
+        Assert.Equal(HttpStatusCode.TooManyRequests, await Get(client, ("X-Client-ID", "second")));
+    }
+
+    [Fact]
+    public async Task ClientIdHeader_IdentifiesOnlyWhenListedAsASource()
+    {
+        var config = OnePerMinute();
+        config["Floodgate:Identification:Sources:0"] = "ClientId";
+        config["Floodgate:Identification:Sources:1"] = "Ip";
+        await using var host = await TestHost.StartAsync(config);
+        var client = host.Client("127.0.0.2");
+
+        Assert.Equal(HttpStatusCode.OK, await Get(client, ("X-Client-ID", "first")));
+        Assert.Equal(HttpStatusCode.OK, await Get(client, ("X-Client-ID", "second")));
+        Assert.Equal(HttpStatusCode.TooManyRequests, await Get(client, ("X-Client-ID", "first")));
+    }
+
+    [Fact]
     public async Task FingerprintNormal_SeparatesUserAgentsBehindOneAddress()
     {
         await using var host = await TestHost.StartAsync(OnePerMinute(fingerprint: "Normal"));

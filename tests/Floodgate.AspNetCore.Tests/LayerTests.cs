@@ -54,6 +54,55 @@ public sealed class LayerTests
         Assert.Empty(await host.Get<Floodgate.Penalties.IPenaltyBox>().ListBansAsync(Token));
     }
 
+    /// <summary>
+    /// A client denied by a shared layer (endpoint or global) did not break its own limit: however many such denials, no
+    /// ban. Three times the violations that ban, so a box counting them would have banned twice over.
+    /// </summary>
+    [Theory]
+    [InlineData("Endpoint")]
+    [InlineData("Global")]
+    public async Task SharedLayerDenials_NeverCountTowardsABan(string layer)
+    {
+        await using var host = await TestHost.StartAsync(new()
+        {
+            ["Floodgate:DefaultLimit"] = "100/minute",
+            [$"Floodgate:{layer}:Limit"] = "1/minute",
+            ["Floodgate:Penalty:Violations"] = "3",
+        });
+        var client = host.Client("127.0.0.2");
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/data", Token)).StatusCode);
+
+        for (var i = 0; i < 9; i++)
+        {
+            var denied = await client.GetAsync("/api/data", Token);
+            var body = await denied.Content.ReadFromJsonAsync<JsonElement>(Token);
+            Assert.Equal(HttpStatusCode.TooManyRequests, denied.StatusCode);
+            Assert.Equal(layer.ToLowerInvariant(), body.GetProperty("layer").GetString());
+            Assert.Equal("limit_exceeded", body.GetProperty("reason").GetString());
+        }
+
+        Assert.Empty(await host.Get<Floodgate.Penalties.IPenaltyBox>().ListBansAsync(Token));
+    }
+
+    [Fact]
+    public async Task ClientDenials_CountTowardsABan()
+    {
+        await using var host = await TestHost.StartAsync(new()
+        {
+            ["Floodgate:DefaultLimit"] = "1/minute",
+            ["Floodgate:Penalty:Violations"] = "3",
+        });
+        var client = host.Client("127.0.0.2");
+        await client.GetAsync("/api/data", Token);
+        for (var i = 0; i < 3; i++)
+        {
+            await client.GetAsync("/api/data", Token);
+        }
+
+        var ban = Assert.Single(await host.Get<Floodgate.Penalties.IPenaltyBox>().ListBansAsync(Token));
+        Assert.Equal("ip:127.0.0.2", ban.ClientId);
+    }
+
     [Fact]
     public async Task ClientDenial_DoesNotUseTheGlobalOrEndpointQuota()
     {

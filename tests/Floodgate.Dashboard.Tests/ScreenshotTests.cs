@@ -9,8 +9,10 @@ namespace Floodgate.Dashboard.Tests;
 /// Pictures of the dashboard at 1366x900 after some traffic: the overview, the policy editor and the client tester.
 /// They go to the test's output (screenshots/) and, when FLOODGATE_SCREENSHOTS_DIR names a directory, there too
 /// (the README's pictures in docs/images are made that way). On the shared service, so they also show what the other
-/// tests do at the time.
+/// tests do at the time. Not a test of the suite: they pace real traffic in real time, so ./test.sh leaves out the
+/// <c>Category=Screenshots</c> trait and eng/screenshots.sh runs them alone.
 /// </summary>
+[Trait("Category", "Screenshots")]
 public sealed class ScreenshotTests(DashboardFixture fixture)
 {
     private static CancellationToken Token => TestContext.Current.CancellationToken;

@@ -49,6 +49,9 @@ public sealed class ClusterFixture : IDisposable
         return Connection!;
     }
 
+    /// <summary>The master that owns <paramref name="key"/>'s slot, as the cluster itself reports it.</summary>
+    public RedisServer OwnerOf(string key) => Cluster!.SlotOwners()[(long)Cluster.Nodes[0].Call("CLUSTER", "KEYSLOT", key)!];
+
     public void Dispose()
     {
         Connection?.Dispose();

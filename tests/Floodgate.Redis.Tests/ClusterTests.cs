@@ -1,11 +1,13 @@
 using System.Globalization;
 using Floodgate.Testing;
-using Microsoft.Extensions.Time.Testing;
 using StackExchange.Redis;
 
 namespace Floodgate.Redis.Tests;
 
-/// <summary>On a three-master Redis Cluster: exact everywhere, keys spread over the nodes, one slot per client, batches across slots.</summary>
+/// <summary>
+/// On a three-master Redis Cluster: exact everywhere, keys spread over the nodes, one slot per client, batches across
+/// slots. On Redis TIME, failing closed, with the state checked on the node that owns it: only Redis can pass them.
+/// </summary>
 [Collection(ClusterTestGroup.Name)]
 public sealed class ClusterTests(ClusterFixture fixture)
 {
@@ -19,9 +21,8 @@ public sealed class ClusterTests(ClusterFixture fixture)
     {
         var connection = fixture.Require();
         const int limitCount = 50;
-        var limit = new RateLimit(limitCount, TimeSpan.FromHours(1), algorithm);
-        var time = new FakeTimeProvider(RateLimitStoreContract.Start); // frozen: every caller decides at one instant
-        using var store = new RedisRateLimitStore(connection, new RedisStoreOptions { KeyPrefix = RedisFixture.UniquePrefix(), UseApplicationClock = true, Timeout = TimeSpan.FromSeconds(10) }, time);
+        var limit = new RateLimit(limitCount, TimeSpan.FromDays(1), algorithm); // turns over at midnight UTC only
+        using var store = new RedisRateLimitStore(connection, new RedisStoreOptions { KeyPrefix = RedisFixture.UniquePrefix(), FailureMode = RedisFailureMode.FailClosed, Timeout = TimeSpan.FromSeconds(10) });
         string[] clients = ["c0", "c1", "c2", "c3"];
         var admitted = new int[clients.Length];
 
@@ -40,7 +41,10 @@ public sealed class ClusterTests(ClusterFixture fixture)
         await Task.WhenAll(callers);
 
         Assert.All(admitted, count => Assert.Equal(limitCount, count));
-        Assert.False(store.IsDegraded);
+        foreach (var client in clients)
+        {
+            RedisAssert.DecidedByRedis(store, fixture.OwnerOf(store.StateKey(client, limit)), client, limit);
+        }
     }
 
     [Fact]
@@ -50,7 +54,7 @@ public sealed class ClusterTests(ClusterFixture fixture)
         var cluster = fixture.Cluster!;
         var owners = cluster.SlotOwners();
         var limit = new RateLimit(100, TimeSpan.FromHours(1));
-        using var store = new RedisRateLimitStore(connection, new RedisStoreOptions { KeyPrefix = RedisFixture.UniquePrefix(), Timeout = TimeSpan.FromSeconds(5) });
+        using var store = new RedisRateLimitStore(connection, new RedisStoreOptions { KeyPrefix = RedisFixture.UniquePrefix(), FailureMode = RedisFailureMode.FailClosed, Timeout = TimeSpan.FromSeconds(5) });
         var run = Guid.NewGuid().ToString("N")[..8];
         var keys = Enumerable.Range(0, 300).Select(i => store.StateKey($"client-{run}-{i}", limit)).ToArray();
         var slots = keys.Select(k => connection.HashSlot(k)).Distinct().ToArray();
@@ -76,8 +80,7 @@ public sealed class ClusterTests(ClusterFixture fixture)
     public async Task OneClient_KeysOfAllItsLimits_ShareOneSlot_AndOneScriptDecidesThem()
     {
         var connection = fixture.Require();
-        var time = new FakeTimeProvider(RateLimitStoreContract.Start);
-        using var store = new RedisRateLimitStore(connection, new RedisStoreOptions { KeyPrefix = RedisFixture.UniquePrefix(), UseApplicationClock = true, OverLimitCache = false, Timeout = TimeSpan.FromSeconds(5) }, time);
+        using var store = new RedisRateLimitStore(connection, new RedisStoreOptions { KeyPrefix = RedisFixture.UniquePrefix(), FailureMode = RedisFailureMode.FailClosed, OverLimitCache = false, Timeout = TimeSpan.FromSeconds(5) });
         var client = "client-" + Guid.NewGuid().ToString("N")[..8];
         RateLimitRequest[] batch =
         [
@@ -100,18 +103,19 @@ public sealed class ClusterTests(ClusterFixture fixture)
         {
             Assert.Equal(slot, connection.HashSlot(key));
             Assert.Equal((long)slot, owner.Call("CLUSTER", "KEYSLOT", key)); // the server agrees
-            Assert.Equal(1L, owner.Call("EXISTS", key));
+            RedisAssert.HoldsWithTtl(owner, key);
         }
+
+        Assert.False(store.IsDegraded);
     }
 
     [Fact]
     public async Task BatchAcrossSlots_GlobalAndClient_IsAllOrNothing_WithoutConcurrency()
     {
         var connection = fixture.Require();
-        var time = new FakeTimeProvider(RateLimitStoreContract.Start);
-        using var store = new RedisRateLimitStore(connection, new RedisStoreOptions { KeyPrefix = RedisFixture.UniquePrefix(), UseApplicationClock = true, OverLimitCache = false, Timeout = TimeSpan.FromSeconds(5) }, time);
-        var global = new RateLimit(5, TimeSpan.FromHours(1), RateLimitAlgorithm.FixedWindow);
-        var perClient = new RateLimit(3, TimeSpan.FromHours(1), RateLimitAlgorithm.SlidingWindowLog);
+        using var store = new RedisRateLimitStore(connection, new RedisStoreOptions { KeyPrefix = RedisFixture.UniquePrefix(), FailureMode = RedisFailureMode.FailClosed, OverLimitCache = false, Timeout = TimeSpan.FromSeconds(5) });
+        var global = new RateLimit(5, TimeSpan.FromDays(1), RateLimitAlgorithm.FixedWindow); // turns over at midnight UTC only
+        var perClient = new RateLimit(3, TimeSpan.FromDays(1), RateLimitAlgorithm.SlidingWindowLog);
         var (first, second) = ClientsInOtherSlots(connection, store, global, perClient);
         RateLimitRequest[] Batch(string client) =>
         [
@@ -142,15 +146,16 @@ public sealed class ClusterTests(ClusterFixture fixture)
         Assert.Equal(RateLimitLayer.Global, globalDenied.Layer);
         Assert.Equal(1, (await store.PeekAsync(second, perClient, Token)).Remaining);
         Assert.Equal(0, (await store.PeekAsync(first, perClient, Token)).Remaining);
+        RedisAssert.DecidedByRedis(store, fixture.OwnerOf(store.StateKey("global", global)), "global", global);
+        RedisAssert.DecidedByRedis(store, fixture.OwnerOf(store.StateKey(second, perClient)), second, perClient);
     }
 
     [Fact]
     public async Task PenaltyBox_BansClientsInDifferentSlots_AndListsThemAll()
     {
         var connection = fixture.Require();
-        var time = new FakeTimeProvider(RateLimitStoreContract.Start);
         var rules = new Floodgate.Penalties.PenaltyOptions { Violations = 2, Window = TimeSpan.FromMinutes(1), BanDuration = TimeSpan.FromMinutes(10) };
-        using var box = new RedisPenaltyBox(connection, new RedisStoreOptions { KeyPrefix = RedisFixture.UniquePrefix(), UseApplicationClock = true, Timeout = TimeSpan.FromSeconds(5) }, rules, timeProvider: time);
+        using var box = new RedisPenaltyBox(connection, new RedisStoreOptions { KeyPrefix = RedisFixture.UniquePrefix(), Timeout = TimeSpan.FromSeconds(5) }, rules);
         var owners = fixture.Cluster!.SlotOwners();
         var clients = Enumerable.Range(0, 12).Select(i => $"banned-{i}").ToArray();
 
@@ -165,7 +170,10 @@ public sealed class ClusterTests(ClusterFixture fixture)
         Assert.True(await box.UnbanAsync("banned-3", Token));
         Assert.Null(await box.GetBanAsync("banned-3", Token));
         Assert.Equal(11, (await box.ListBansAsync(Token)).Count);
-        Assert.False(box.IsDegraded);
+        foreach (var client in clients.Where(c => c != "banned-3"))
+        {
+            RedisAssert.BannedInRedis(box, fixture.OwnerOf(box.BanKey(client)), client);
+        }
     }
 
     /// <summary>Two client ids whose keys are in slots other than the global key's, owned by other nodes where possible.</summary>

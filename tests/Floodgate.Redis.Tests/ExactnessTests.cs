@@ -1,10 +1,14 @@
 using Floodgate.Testing;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Time.Testing;
 using StackExchange.Redis;
 
 namespace Floodgate.Redis.Tests;
 
-/// <summary>Several application instances sharing one Redis never admit more than the limit.</summary>
+/// <summary>
+/// Several application instances sharing one Redis never admit more than the limit, on Redis TIME (the production
+/// clock), failing closed: a decision not made by Redis would be a denial, and the count would fall short.
+/// </summary>
 public sealed class ExactnessTests(RedisFixture redis)
 {
     public static TheoryData<RateLimitAlgorithm> Algorithms => new(Enum.GetValues<RateLimitAlgorithm>());
@@ -16,13 +20,14 @@ public sealed class ExactnessTests(RedisFixture redis)
         var server = redis.Server ?? throw new InvalidOperationException();
         redis.Require();
         const int limitCount = 150;
-        var limit = new RateLimit(limitCount, TimeSpan.FromHours(1), algorithm);
+        // A day: the window turns over only at midnight UTC, and a day's refill (or emission interval) is far longer than the test.
+        var limit = new RateLimit(limitCount, TimeSpan.FromDays(1), algorithm);
         var prefix = RedisFixture.UniquePrefix();
-        var time = new FakeTimeProvider(RateLimitStoreContract.Start); // frozen: every instance decides at one instant
+        var options = new RedisStoreOptions { KeyPrefix = prefix, FailureMode = RedisFailureMode.FailClosed, Timeout = TimeSpan.FromSeconds(10) };
         using var connectionA = await ConnectionMultiplexer.ConnectAsync(server.Endpoint);
         using var connectionB = await ConnectionMultiplexer.ConnectAsync(server.Endpoint);
-        using var instanceA = new RedisRateLimitStore(connectionA, new RedisStoreOptions { KeyPrefix = prefix, UseApplicationClock = true, Timeout = TimeSpan.FromSeconds(10) }, time);
-        using var instanceB = new RedisRateLimitStore(connectionB, new RedisStoreOptions { KeyPrefix = prefix, UseApplicationClock = true, Timeout = TimeSpan.FromSeconds(10) }, time);
+        using var instanceA = new RedisRateLimitStore(connectionA, options);
+        using var instanceB = new RedisRateLimitStore(connectionB, options);
         var admitted = 0;
 
         var callers = Enumerable.Range(0, 128).Select(i => Task.Run(async () =>
@@ -39,6 +44,8 @@ public sealed class ExactnessTests(RedisFixture redis)
         await Task.WhenAll(callers);
 
         Assert.Equal(limitCount, admitted);
+        RedisAssert.DecidedByRedis(instanceA, server, "shared", limit);
+        RedisAssert.DecidedByRedis(instanceB, server, "shared", limit);
     }
 
     [Fact]
@@ -51,8 +58,9 @@ public sealed class ExactnessTests(RedisFixture redis)
         using var connection = await ConnectionMultiplexer.ConnectAsync(server.Endpoint);
 
         // Application clocks a year apart: with Redis TIME they still agree.
-        using var early = new RedisRateLimitStore(connection, new RedisStoreOptions { KeyPrefix = prefix }, new FakeTimeProvider(RateLimitStoreContract.Start));
-        using var late = new RedisRateLimitStore(connection, new RedisStoreOptions { KeyPrefix = prefix }, new FakeTimeProvider(RateLimitStoreContract.Start.AddYears(1)));
+        var options = new RedisStoreOptions { KeyPrefix = prefix, FailureMode = RedisFailureMode.FailClosed };
+        using var early = new RedisRateLimitStore(connection, options, new FakeTimeProvider(RateLimitStoreContract.Start));
+        using var late = new RedisRateLimitStore(connection, options, new FakeTimeProvider(RateLimitStoreContract.Start.AddYears(1)));
         var admitted = 0;
         for (var i = 0; i < 30; i++)
         {
@@ -62,5 +70,22 @@ public sealed class ExactnessTests(RedisFixture redis)
         Assert.Equal(20, admitted);
         var ttl = await connection.GetDatabase().KeyTimeToLiveAsync(early.StateKey("k", limit));
         Assert.InRange(ttl!.Value, TimeSpan.FromHours(23), TimeSpan.FromDays(1) + TimeSpan.FromSeconds(5));
+        RedisAssert.DecidedByRedis(late, server, "k", limit);
+    }
+
+    [Fact]
+    public void Configuration_CannotSwitchTheStoreToTheApplicationClock()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Floodgate:Redis:UseApplicationClock"] = "true",
+            ["Floodgate:Redis:KeyPrefix"] = "bound",
+        }).Build();
+        var options = new RedisStoreOptions();
+
+        configuration.GetSection(RedisStoreOptions.SectionName).Bind(options);
+
+        Assert.Equal("bound", options.KeyPrefix);
+        Assert.False(options.UseApplicationClock);
     }
 }

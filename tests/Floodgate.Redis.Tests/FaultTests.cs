@@ -40,6 +40,8 @@ public sealed class FaultTests
         })).ToArray();
 
         await WaitUntil(() => store.RoundTrips > 50, "the load reached Redis");
+        Assert.False(store.IsDegraded);
+        RedisAssert.HoldsWithTtl(server, store.StateKey("client-0", limit));
         server.Kill();
         await WaitUntil(() => store.IsDegraded, "the store noticed Redis is gone");
         outcomes.Clear();
@@ -65,12 +67,16 @@ public sealed class FaultTests
         }
     }
 
-    [Fact]
-    public async Task RedisDownAtStartUp_DoesNotStopTheStore()
+    /// <summary>Each failure mode answers as documented: the memory fallback limits, FailOpen admits all, FailClosed denies all.</summary>
+    [Theory]
+    [InlineData(RedisFailureMode.FallbackToMemory)]
+    [InlineData(RedisFailureMode.FailOpen)]
+    [InlineData(RedisFailureMode.FailClosed)]
+    public async Task RedisDownAtStartUp_DoesNotStopTheStore_AndTheFailureModeAnswers(RedisFailureMode mode)
     {
         var port = RedisServer.FreePort(); // nothing listens here
         using var connection = FloodgateRedisBuilderExtensions.Connect(new RedisStoreOptions { Configuration = $"127.0.0.1:{port}" });
-        using var store = new RedisRateLimitStore(connection, new RedisStoreOptions { Timeout = TimeSpan.FromMilliseconds(100) });
+        using var store = new RedisRateLimitStore(connection, new RedisStoreOptions { FailureMode = mode, Timeout = TimeSpan.FromMilliseconds(100) });
         var limit = new RateLimit(2, TimeSpan.FromMinutes(1));
 
         var decisions = new List<RateLimitDecision>();
@@ -80,7 +86,20 @@ public sealed class FaultTests
         }
 
         Assert.True(store.IsDegraded);
-        Assert.Equal([true, true, false], decisions.Select(d => d.IsAllowed)); // the memory fallback still limits
+        switch (mode)
+        {
+            case RedisFailureMode.FallbackToMemory:
+                Assert.Equal([true, true, false], decisions.Select(d => d.IsAllowed)); // the memory fallback still limits
+                Assert.Equal(RateLimitDenialReason.LimitExceeded, decisions[2].Reason);
+                break;
+            case RedisFailureMode.FailOpen:
+                Assert.All(decisions, d => Assert.True(d.IsAllowed)); // past the limit: nothing counts while Redis is away
+                Assert.All(decisions, d => Assert.Equal(2, d.Remaining));
+                break;
+            case RedisFailureMode.FailClosed:
+                Assert.All(decisions, d => Assert.Equal(RateLimitDenialReason.StoreUnavailable, d.Reason));
+                break;
+        }
     }
 
     [Fact]
@@ -125,7 +144,7 @@ public sealed class FaultTests
 
         Assert.True(after.IsAllowed);
         Assert.Equal(1, after.Remaining);
-        Assert.False(store.IsDegraded);
+        RedisAssert.DecidedByRedis(store, server, "k", limit);
     }
 
     private static async Task WaitUntil(Func<bool> condition, string what)

@@ -3,17 +3,24 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace Floodgate.Redis.Tests;
 
+/// <summary>
+/// Keys known to be over their limit are denied without a round trip, and only those. Each store fails closed and its
+/// first decisions are checked in Redis, so no fallback can stand in for them.
+/// </summary>
 public sealed class OverLimitCacheTests(RedisFixture redis)
 {
     [Fact]
     public async Task KeyOverItsLimit_IsDeniedLocally_UntilItsRetryTime()
     {
+        // The retry time is reached by advancing a fake clock: the application-clock test hook.
         var time = new FakeTimeProvider(RateLimitStoreContract.Start);
-        using var store = new RedisRateLimitStore(redis.Require(), new RedisStoreOptions { KeyPrefix = RedisFixture.UniquePrefix(), UseApplicationClock = true, Timeout = TimeSpan.FromSeconds(5) }, time);
+        using var store = new RedisRateLimitStore(redis.Require(), new RedisStoreOptions { KeyPrefix = RedisFixture.UniquePrefix(), UseApplicationClock = true, FailureMode = RedisFailureMode.FailClosed, Timeout = TimeSpan.FromSeconds(5) }, time);
         var limit = new RateLimit(2, TimeSpan.FromSeconds(10), RateLimitAlgorithm.SlidingWindowLog);
         await store.AcquireAsync("attacker", limit);
         await store.AcquireAsync("attacker", limit);
         var firstDenial = await store.AcquireAsync("attacker", limit);
+        Assert.Equal(RateLimitDenialReason.LimitExceeded, firstDenial.Reason);
+        RedisAssert.DecidedByRedis(store, redis.Server!, "attacker", limit);
         var tripsAfterFirstDenial = store.RoundTrips;
 
         for (var i = 0; i < 100; i++)
@@ -32,9 +39,8 @@ public sealed class OverLimitCacheTests(RedisFixture redis)
     [Fact]
     public async Task CostlyDenial_IsNotCached_BecauseSmallerRequestsMayFit()
     {
-        var time = new FakeTimeProvider(RateLimitStoreContract.Start);
-        using var store = new RedisRateLimitStore(redis.Require(), new RedisStoreOptions { KeyPrefix = RedisFixture.UniquePrefix(), UseApplicationClock = true, Timeout = TimeSpan.FromSeconds(5) }, time);
-        var limit = new RateLimit(10, TimeSpan.FromMinutes(1));
+        using var store = new RedisRateLimitStore(redis.Require(), new RedisStoreOptions { KeyPrefix = RedisFixture.UniquePrefix(), FailureMode = RedisFailureMode.FailClosed, Timeout = TimeSpan.FromSeconds(5) });
+        var limit = new RateLimit(10, TimeSpan.FromDays(1));
 
         await store.AcquireAsync("k", limit, 7);
         var tooMuch = await store.AcquireAsync("k", limit, 5);
@@ -43,19 +49,20 @@ public sealed class OverLimitCacheTests(RedisFixture redis)
         Assert.False(tooMuch.IsAllowed);
         Assert.True(fits.IsAllowed);
         Assert.Equal(0, store.OverLimitCacheHits);
+        RedisAssert.DecidedByRedis(store, redis.Server!, "k", limit);
     }
 
     [Fact]
     public async Task Reset_ForgetsTheCachedDenial()
     {
-        var time = new FakeTimeProvider(RateLimitStoreContract.Start);
-        using var store = new RedisRateLimitStore(redis.Require(), new RedisStoreOptions { KeyPrefix = RedisFixture.UniquePrefix(), UseApplicationClock = true, Timeout = TimeSpan.FromSeconds(5) }, time);
-        var limit = new RateLimit(1, TimeSpan.FromMinutes(1));
+        using var store = new RedisRateLimitStore(redis.Require(), new RedisStoreOptions { KeyPrefix = RedisFixture.UniquePrefix(), FailureMode = RedisFailureMode.FailClosed, Timeout = TimeSpan.FromSeconds(5) });
+        var limit = new RateLimit(1, TimeSpan.FromDays(1));
         await store.AcquireAsync("k", limit);
-        await store.AcquireAsync("k", limit);
+        Assert.Equal(RateLimitDenialReason.LimitExceeded, (await store.AcquireAsync("k", limit)).Reason);
 
         await store.ResetAsync("k", limit);
 
         Assert.True((await store.AcquireAsync("k", limit)).IsAllowed);
+        RedisAssert.DecidedByRedis(store, redis.Server!, "k", limit);
     }
 }

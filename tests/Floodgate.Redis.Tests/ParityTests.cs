@@ -5,7 +5,11 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace Floodgate.Redis.Tests;
 
-/// <summary>The C# algorithms and the Lua scripts are one truth: fed the same (time, cost) sequence, they decide identically.</summary>
+/// <summary>
+/// The C# algorithms and the Lua scripts are one truth: fed the same (time, cost) sequence, they decide identically.
+/// The Redis store fails closed and must end undegraded with its state in Redis, so that its in-memory fallback (the same
+/// C# algorithms) can never pass for the scripts. Both read one fake clock (the application-clock test hook).
+/// </summary>
 public sealed class ParityTests(RedisFixture redis)
 {
     public static TheoryData<RateLimitAlgorithm> Algorithms => new(Enum.GetValues<RateLimitAlgorithm>());
@@ -28,7 +32,7 @@ public sealed class ParityTests(RedisFixture redis)
                 var limit = new RateLimit(count, TimeSpan.FromSeconds(seconds), algorithm, burst);
                 var time = new FakeTimeProvider(RateLimitStoreContract.Start + TimeSpan.FromMilliseconds(Interlocked.Increment(ref iteration) * 7_919));
                 using var memory = new InMemoryRateLimitStore(timeProvider: time);
-                using var remote = new RedisRateLimitStore(connection, new RedisStoreOptions { KeyPrefix = RedisFixture.UniquePrefix(), UseApplicationClock = true, OverLimitCache = false, Timeout = TimeSpan.FromSeconds(5) }, time);
+                using var remote = new RedisRateLimitStore(connection, new RedisStoreOptions { KeyPrefix = RedisFixture.UniquePrefix(), UseApplicationClock = true, FailureMode = RedisFailureMode.FailClosed, OverLimitCache = false, Timeout = TimeSpan.FromSeconds(5) }, time);
 
                 foreach (var (advanceMs, cost, peek) in sequence)
                 {
@@ -40,6 +44,10 @@ public sealed class ParityTests(RedisFixture redis)
                         throw new InvalidOperationException($"{limit} at {time.GetUtcNow():O}, cost {cost}, peek {peek}: memory {expected} but Redis {actual}");
                     }
                 }
+
+                // A last admission on both, so that every sequence (even one of peeks only) leaves state in Redis.
+                Assert.Equal(await memory.AcquireAsync("k", limit, 1), await remote.AcquireAsync("k", limit, 1));
+                RedisAssert.DecidedByRedis(remote, redis.Server!, "k", limit);
             },
             iter: 40,
             threads: 1);
@@ -52,7 +60,7 @@ public sealed class ParityTests(RedisFixture redis)
         var connection = redis.Require();
         var time = new FakeTimeProvider(RateLimitStoreContract.Start);
         using var memory = new InMemoryRateLimitStore(timeProvider: time);
-        using var remote = new RedisRateLimitStore(connection, new RedisStoreOptions { KeyPrefix = RedisFixture.UniquePrefix(), UseApplicationClock = true, OverLimitCache = false, Timeout = TimeSpan.FromSeconds(5) }, time);
+        using var remote = new RedisRateLimitStore(connection, new RedisStoreOptions { KeyPrefix = RedisFixture.UniquePrefix(), UseApplicationClock = true, FailureMode = RedisFailureMode.FailClosed, OverLimitCache = false, Timeout = TimeSpan.FromSeconds(5) }, time);
         RateLimitRequest[] batch =
         [
             new("global", new RateLimit(7, TimeSpan.FromSeconds(10), algorithm), 1, RateLimitLayer.Global),
@@ -69,6 +77,11 @@ public sealed class ParityTests(RedisFixture redis)
             var a = await remote.AcquireAllAsync(batch, actual);
             Assert.Equal(e, a);
             Assert.Equal(expected, actual);
+        }
+
+        foreach (var request in batch)
+        {
+            RedisAssert.DecidedByRedis(remote, redis.Server!, request.Key, request.Limit);
         }
     }
 }

@@ -8,7 +8,12 @@ using StackExchange.Redis;
 
 namespace Floodgate.Redis.Tests;
 
-/// <summary>Bans in Redis hold on every instance, with the in-memory box's rules, and never fail a request.</summary>
+/// <summary>
+/// Bans in Redis hold on every instance, with the in-memory box's rules, and never fail a request. The box falls back to
+/// memory with the same rules, so each test proves that Redis held the ban: the box is not degraded and the ban key is in
+/// Redis with its expiry. Tests that advance time read a fake clock (the application-clock test hook); the others read
+/// Redis TIME, where a ban ends by its key's PEXPIRE.
+/// </summary>
 public sealed class RedisPenaltyBoxTests(RedisFixture redis)
 {
     private readonly FakeTimeProvider _time = new(RateLimitStoreContract.Start);
@@ -37,6 +42,7 @@ public sealed class RedisPenaltyBoxTests(RedisFixture redis)
         Assert.Equal(new BanRecord("client", RateLimitStoreContract.Start, RateLimitStoreContract.Start.AddMinutes(10), 1, "3 violations within minute"), ban);
         Assert.Equal(ban, await box.GetBanAsync("client", Token));
         Assert.Null(await box.GetBanAsync("other", Token));
+        RedisAssert.BannedInRedis(box, redis.Server!, "client");
 
         // The violations were cleared by the ban.
         Assert.Null(await box.RecordViolationAsync("client", Token));
@@ -74,19 +80,25 @@ public sealed class RedisPenaltyBoxTests(RedisFixture redis)
             Assert.Equal(2, second!.Strike);
             Assert.Equal(TimeSpan.FromMinutes(20), second.ExpiresAt - second.BannedAt);
         }
+
+        RedisAssert.BannedInRedis(remote, redis.Server!, "client");
     }
 
     [Fact]
     public async Task ViolationsThatLeftTheWindow_DoNotCount()
     {
-        using var box = Box(redis.Require(), RedisFixture.UniquePrefix(), Rules());
+        var prefix = RedisFixture.UniquePrefix();
+        using var box = Box(redis.Require(), prefix, Rules());
         await box.RecordViolationAsync("client", Token);
+        RedisAssert.HoldsWithTtl(redis.Server!, prefix + ":violations:{client}"); // idle violations vanish
         _time.Advance(TimeSpan.FromSeconds(30));
         await box.RecordViolationAsync("client", Token);
         _time.Advance(TimeSpan.FromSeconds(30)); // the first has just left the window
 
         Assert.Null(await box.RecordViolationAsync("client", Token));
         Assert.NotNull(await box.RecordViolationAsync("client", Token));
+        RedisAssert.BannedInRedis(box, redis.Server!, "client");
+        RedisAssert.HoldsWithTtl(redis.Server!, prefix + ":strikes:{client}"); // strikes are forgotten in time too
     }
 
     [Fact]
@@ -97,6 +109,7 @@ public sealed class RedisPenaltyBoxTests(RedisFixture redis)
         using var box = Box(connection, prefix, Rules());
         await box.BanAsync("client", TimeSpan.FromMinutes(5), "operator", Token);
         Assert.NotNull(await box.GetBanAsync("client", Token));
+        RedisAssert.BannedInRedis(box, redis.Server!, "client");
 
         _time.Advance(TimeSpan.FromMinutes(5));
 
@@ -114,8 +127,8 @@ public sealed class RedisPenaltyBoxTests(RedisFixture redis)
         var prefix = RedisFixture.UniquePrefix();
         using var connectionA = await ConnectionMultiplexer.ConnectAsync(server.Endpoint);
         using var connectionB = await ConnectionMultiplexer.ConnectAsync(server.Endpoint);
-        using var instanceA = Box(connectionA, prefix, Rules());
-        using var instanceB = Box(connectionB, prefix, Rules());
+        using var instanceA = ServerClockBox(connectionA, prefix, Rules());
+        using var instanceB = ServerClockBox(connectionB, prefix, Rules());
 
         Assert.Null(await instanceA.RecordViolationAsync("client", Token));
         Assert.Null(await instanceB.RecordViolationAsync("client", Token));
@@ -124,6 +137,8 @@ public sealed class RedisPenaltyBoxTests(RedisFixture redis)
         Assert.NotNull(ban);
         Assert.Equal(ban, await instanceB.GetBanAsync("client", Token));
         Assert.Equal([ban], await instanceB.ListBansAsync(Token));
+        RedisAssert.BannedInRedis(instanceA, server, "client");
+        RedisAssert.BannedInRedis(instanceB, server, "client");
     }
 
     [Fact]
@@ -134,11 +149,12 @@ public sealed class RedisPenaltyBoxTests(RedisFixture redis)
         var prefix = RedisFixture.UniquePrefix();
         using var connectionA = await ConnectionMultiplexer.ConnectAsync(server.Endpoint);
         using var connectionB = await ConnectionMultiplexer.ConnectAsync(server.Endpoint);
-        using var instanceA = Box(connectionA, prefix, Rules());
-        using var instanceB = Box(connectionB, prefix, Rules());
+        using var instanceA = ServerClockBox(connectionA, prefix, Rules());
+        using var instanceB = ServerClockBox(connectionB, prefix, Rules());
+        await instanceB.RecordViolationAsync("client", Token); // two of the three that ban, before the ban
+        await instanceB.RecordViolationAsync("client", Token);
         await instanceB.BanAsync("client", TimeSpan.FromHours(1), "operator", Token);
-        await instanceB.RecordViolationAsync("client", Token);
-        await instanceB.RecordViolationAsync("client", Token);
+        RedisAssert.BannedInRedis(instanceB, server, "client");
 
         Assert.True(await instanceA.UnbanAsync("client", Token));
 
@@ -147,6 +163,29 @@ public sealed class RedisPenaltyBoxTests(RedisFixture redis)
         Assert.Empty(await instanceB.ListBansAsync(Token));
         Assert.False(await instanceB.UnbanAsync("client", Token)); // not banned any more
         Assert.Null(await instanceB.RecordViolationAsync("client", Token)); // the two earlier violations are forgotten
+        Assert.Equal(-2L, server.Call("PTTL", instanceA.BanKey("client"))); // gone from Redis
+        Assert.False(instanceA.IsDegraded);
+        Assert.False(instanceB.IsDegraded);
+    }
+
+    [Fact]
+    public async Task BanOnRedisTime_EndsWhenItsKeyExpires()
+    {
+        var server = redis.Server ?? throw new InvalidOperationException();
+        using var box = ServerClockBox(redis.Require(), RedisFixture.UniquePrefix(), Rules());
+
+        var ban = await box.BanAsync("client", TimeSpan.FromMilliseconds(300), "operator", Token);
+
+        Assert.Equal(TimeSpan.FromMilliseconds(300), ban.ExpiresAt - ban.BannedAt);
+        var redisTime = (object?[])server.Call("TIME")!; // the ban is stamped with Redis's clock
+        var redisNow = DateTimeOffset.FromUnixTimeSeconds(long.Parse((string)redisTime[0]!, System.Globalization.CultureInfo.InvariantCulture));
+        Assert.InRange(ban.BannedAt, redisNow.AddMinutes(-1), redisNow.AddMinutes(1));
+        Assert.InRange((long)server.Call("PTTL", box.BanKey("client"))!, 1, 300); // PEXPIRE ends it, not this process's clock
+        RedisAssert.BannedInRedis(box, server, "client");
+        await Poll.UntilAsync(() => server.Call("EXISTS", box.BanKey("client")) is 0L, TimeSpan.FromSeconds(10), "Redis to expire the ban key", Token);
+        Assert.Null(await box.GetBanAsync("client", Token));
+        Assert.Empty(await box.ListBansAsync(Token));
+        Assert.False(box.IsDegraded);
     }
 
     [Fact]
@@ -169,6 +208,7 @@ public sealed class RedisPenaltyBoxTests(RedisFixture redis)
         var fresh = await BanByViolations(box, "client");
         Assert.Equal(1, fresh.Strike);
         Assert.Equal(TimeSpan.FromMinutes(10), fresh.ExpiresAt - fresh.BannedAt);
+        RedisAssert.BannedInRedis(box, redis.Server!, "client");
     }
 
     [Fact]
@@ -183,12 +223,15 @@ public sealed class RedisPenaltyBoxTests(RedisFixture redis)
 
         _time.Advance(TimeSpan.FromMinutes(6));
         Assert.Equal([c, a], await box.ListBansAsync(Token));
+        RedisAssert.BannedInRedis(box, redis.Server!, "a");
+        RedisAssert.BannedInRedis(box, redis.Server!, "c");
     }
 
     [Fact]
     public async Task SameSequence_DecidesLikeTheInMemoryBox()
     {
-        using var remote = Box(redis.Require(), RedisFixture.UniquePrefix(), Rules(escalate: true));
+        var prefix = RedisFixture.UniquePrefix();
+        using var remote = Box(redis.Require(), prefix, Rules(escalate: true));
         using var memory = new InMemoryPenaltyBox(Rules(escalate: true), _time);
         var random = new Random(20260101);
         string[] clients = ["a", "b", "c"];
@@ -216,6 +259,10 @@ public sealed class RedisPenaltyBoxTests(RedisFixture redis)
 
             Assert.Equal(await memory.GetBanAsync(client, Token), await remote.GetBanAsync(client, Token));
         }
+
+        // The in-memory fallback follows the same rules: the sequence proves the script only if Redis made every step.
+        Assert.False(remote.IsDegraded);
+        Assert.NotEmpty((object?[])redis.Server!.Call("KEYS", prefix + ":*")!);
     }
 
     [Fact]
@@ -236,7 +283,7 @@ public sealed class RedisPenaltyBoxTests(RedisFixture redis)
     }
 
     [Fact]
-    public void AddRedis_ReplacesThePenaltyBox_AndKeepsTheInMemoryOne()
+    public async Task AddRedis_ReplacesThePenaltyBox_AndKeepsTheInMemoryOne()
     {
         var server = redis.Server ?? throw new InvalidOperationException();
         redis.Require();
@@ -254,10 +301,27 @@ public sealed class RedisPenaltyBoxTests(RedisFixture redis)
         Assert.IsType<RedisPenaltyBox>(provider.GetRequiredService<IPenaltyBox>());
         Assert.NotNull(provider.GetRequiredService<InMemoryPenaltyBox>());
         Assert.Same(provider.GetRequiredService<RedisPenaltyBox>(), provider.GetRequiredService<IPenaltyBox>());
+
+        // Wired to the configured Redis, with the configured rules: the seventh violation bans, in Redis.
+        var box = provider.GetRequiredService<RedisPenaltyBox>();
+        await Poll.UntilAsync(() => provider.GetRequiredService<IConnectionMultiplexer>().IsConnected, TimeSpan.FromSeconds(10), "the connection to Redis", Token);
+        var bans = new List<BanRecord?>();
+        for (var i = 0; i < 7; i++)
+        {
+            bans.Add(await box.RecordViolationAsync("client", Token));
+        }
+
+        Assert.Equal(6, bans.Count(b => b is null));
+        Assert.NotNull(bans[^1]);
+        RedisAssert.BannedInRedis(box, server, "client");
     }
 
     private RedisPenaltyBox Box(IConnectionMultiplexer connection, string prefix, PenaltyOptions rules) =>
         new(connection, new RedisStoreOptions { KeyPrefix = prefix, UseApplicationClock = true, Timeout = TimeSpan.FromSeconds(5) }, rules, timeProvider: _time);
+
+    /// <summary>A box on Redis TIME, the production clock: for tests that do not advance time.</summary>
+    private static RedisPenaltyBox ServerClockBox(IConnectionMultiplexer connection, string prefix, PenaltyOptions rules) =>
+        new(connection, new RedisStoreOptions { KeyPrefix = prefix, Timeout = TimeSpan.FromSeconds(5) }, rules);
 
     private static BanRecord[] Ordered(IReadOnlyList<BanRecord> bans) =>
         [.. bans.OrderBy(b => b.ExpiresAt).ThenBy(b => b.ClientId, StringComparer.Ordinal)];

@@ -1,15 +1,15 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using Floodgate.Testing;
 
 namespace Floodgate.Redis.Tests;
 
-/// <summary>Through Sentinel, a failover of the primary costs no request: memory decides meanwhile, then Redis again.</summary>
+/// <summary>
+/// Through Sentinel, a failover of the primary costs no request: memory decides meanwhile, then Redis again. Each step
+/// is an event waited for (the sentinels' report, the store's transition, round trips), never a duration; how long a
+/// failover takes is measured by the benchmarks, not asserted here.
+/// </summary>
 public sealed class SentinelTests
 {
-    /// <summary>From the moment the sentinels report the new primary to the first decision made by it.</summary>
-    private static readonly TimeSpan FailoverBudget = TimeSpan.FromSeconds(5);
-
     private static CancellationToken Token => TestContext.Current.CancellationToken;
 
     [Fact]
@@ -43,10 +43,10 @@ public sealed class SentinelTests
         // Through the sentinels, decisions are made by the primary.
         Assert.Equal(9, (await store.AcquireAsync("before", probe, 1, Token)).Remaining);
         Assert.False(store.IsDegraded);
-        Assert.Equal(1L, group.Primary.Call("EXISTS", store.StateKey("before", probe)));
+        RedisAssert.HoldsWithTtl(group.Primary, store.StateKey("before", probe));
 
-        var transitions = new ConcurrentQueue<(bool Degraded, long At)>();
-        store.DegradedChanged += degraded => transitions.Enqueue((degraded, Stopwatch.GetTimestamp()));
+        var transitions = new ConcurrentQueue<bool>();
+        store.DegradedChanged += transitions.Enqueue;
         var errors = new ConcurrentQueue<Exception>();
         long decisions = 0;
         using var stop = new CancellationTokenSource();
@@ -71,23 +71,21 @@ public sealed class SentinelTests
 
         try
         {
-            await Task.Delay(300, Token);
+            var warmUp = store.RoundTrips;
+            await Poll.UntilAsync(() => store.RoundTrips > warmUp + 20, TimeSpan.FromSeconds(10), "twenty round trips to the primary", Token);
             Assert.False(store.IsDegraded);
+            RedisAssert.HoldsWithTtl(group.Primary, store.StateKey("client-0", limit));
 
             // Crash the primary; the sentinels notice after 1 s and promote the replica.
-            var killedAt = Stopwatch.GetTimestamp();
             group.Primary.Kill();
             var decisionsAtKill = Interlocked.Read(ref decisions);
             await Poll.UntilAsync(() => group.AnySentinelReportsPrimary(group.Replica.Port), TimeSpan.FromSeconds(30), "the sentinels to promote the replica", Token);
-            var promotedAt = Stopwatch.GetTimestamp();
             var decisionsDuringOutage = Interlocked.Read(ref decisions) - decisionsAtKill;
-            output.WriteLine($"The sentinels reported the new primary {Stopwatch.GetElapsedTime(killedAt, promotedAt).TotalMilliseconds:F0} ms after the kill; {decisionsDuringOutage} decisions were made in memory meanwhile.");
+            output.WriteLine($"{decisionsDuringOutage} decisions were made in memory until the sentinels reported the new primary.");
 
             // Back in Redis: the store leaves its failure mode on a successful script reply from the new primary.
             // (It can come before the sentinels report: the promoted replica takes writes a moment before they say so.)
-            await Poll.UntilAsync(() => !store.IsDegraded && transitions.LastOrDefault() is { Degraded: false }, TimeSpan.FromSeconds(20), "decisions to return to Redis", Token);
-            var toRedis = Stopwatch.GetElapsedTime(promotedAt, transitions.Last().At);
-            output.WriteLine($"The first decision made by the new primary came {toRedis.TotalMilliseconds:F0} ms after the sentinels reported it.");
+            await Poll.UntilAsync(() => !store.IsDegraded && transitions.LastOrDefault() is false, TimeSpan.FromSeconds(20), "decisions to return to Redis", Token);
 
             // And stays there: scripts keep going to the new primary and succeed (twenty more round trips, however
             // slowly a busy machine schedules the callers), without falling back again.
@@ -95,11 +93,11 @@ public sealed class SentinelTests
             await Poll.UntilAsync(() => store.RoundTrips > roundTrips + 20, TimeSpan.FromSeconds(10), "twenty round trips to the new primary", Token);
             Assert.False(store.IsDegraded);
             Assert.Equal(9, (await store.AcquireAsync("after", probe, 1, Token)).Remaining);
-            Assert.Equal(1L, group.Replica.Call("EXISTS", store.StateKey("after", probe)));
+            RedisAssert.HoldsWithTtl(group.Replica, store.StateKey("after", probe));
 
-            Assert.Contains(transitions, t => t.Degraded && t.At >= killedAt);
+            Assert.True(transitions.First(), "the first transition after the kill was not into the failure mode");
+            Assert.False(transitions.Last());
             Assert.True(decisionsDuringOutage > 0, "no decision was made while the primary was down");
-            Assert.True(toRedis <= FailoverBudget, $"decisions returned to Redis {toRedis.TotalMilliseconds:F0} ms after the failover (budget {FailoverBudget.TotalMilliseconds:F0} ms)");
         }
         finally
         {

@@ -22,6 +22,15 @@ public abstract class RateLimitStoreContract
 
     protected RateLimit Limit(long count, TimeSpan window) => new(count, window, Algorithm);
 
+    /// <summary>
+    /// Asserts that the decisions on <paramref name="key"/> under <paramref name="limit"/> were made by the store itself
+    /// and that it keeps their state where it promises to (for Redis: in Redis, with a TTL, not in a fallback). Nothing
+    /// to check for a store without a fallback.
+    /// </summary>
+    protected virtual void AssertStateKept(IRateLimitStore store, string key, RateLimit limit)
+    {
+    }
+
     protected static CancellationToken Token => TestContext.Current.CancellationToken;
 
     [Fact]
@@ -40,6 +49,8 @@ public abstract class RateLimitStoreContract
             Assert.Equal(RateLimitDenialReason.None, decision.Reason);
             Assert.Equal(limit, decision.Rule);
         }
+
+        AssertStateKept(store, "client", limit);
     }
 
     [Fact]
@@ -74,6 +85,7 @@ public abstract class RateLimitStoreContract
         Assert.Equal(3, tooMuch.Remaining);
         Assert.True(rest.IsAllowed);
         Assert.Equal(0, rest.Remaining);
+        AssertStateKept(store, "client", limit);
     }
 
     [Fact]
@@ -105,6 +117,7 @@ public abstract class RateLimitStoreContract
 
         Assert.False(denied.IsAllowed);
         Assert.True(admitted.IsAllowed);
+        AssertStateKept(store, "client", limit);
     }
 
     [Fact]
@@ -121,6 +134,7 @@ public abstract class RateLimitStoreContract
         var early = await store.AcquireAsync("client", limit, 1, Token);
 
         Assert.False(early.IsAllowed);
+        AssertStateKept(store, "client", limit);
     }
 
     [Fact]
@@ -153,6 +167,7 @@ public abstract class RateLimitStoreContract
 
         Assert.Equal(4, (await store.AcquireAsync("client", limit, 1, Token)).Remaining);
         Assert.Equal(4, (await store.PeekAsync("client", limit, Token)).Remaining);
+        AssertStateKept(store, "client", limit);
     }
 
     [Fact]
@@ -179,6 +194,7 @@ public abstract class RateLimitStoreContract
         await store.ResetAsync("client", limit, Token);
 
         Assert.Equal(2, (await store.AcquireAsync("client", limit, 1, Token)).Remaining);
+        AssertStateKept(store, "client", limit);
     }
 
     [Fact]
@@ -192,6 +208,8 @@ public abstract class RateLimitStoreContract
 
         Assert.True(other.IsAllowed);
         Assert.False((await store.AcquireAsync("a", limit, 1, Token)).IsAllowed);
+        AssertStateKept(store, "a", limit);
+        AssertStateKept(store, "b", limit);
     }
 
     [Fact]
@@ -206,6 +224,8 @@ public abstract class RateLimitStoreContract
 
         Assert.True(hourly.IsAllowed);
         Assert.Equal(99, hourly.Remaining);
+        AssertStateKept(store, "client", perMinute);
+        AssertStateKept(store, "client", perHour);
     }
 
     [Fact]
@@ -229,6 +249,7 @@ public abstract class RateLimitStoreContract
         await Task.WhenAll(workers);
 
         Assert.Equal(limitCount, admitted);
+        AssertStateKept(store, "hot", limit);
     }
 
     [Fact]
@@ -243,6 +264,7 @@ public abstract class RateLimitStoreContract
         Assert.True(free.IsAllowed);
         Assert.Equal(3, free.Remaining);
         Assert.Equal(3, (await store.PeekAsync("client", limit, Token)).Remaining);
+        AssertStateKept(store, "client", limit);
     }
 
     /// <summary>Spends the whole limit at the current instant and returns the last admission.</summary>
@@ -255,6 +277,7 @@ public abstract class RateLimitStoreContract
             Assert.True(last.IsAllowed, $"admission {i + 1} of {limit.Capacity} was denied");
         }
 
+        AssertStateKept(store, key, limit);
         return last;
     }
 }

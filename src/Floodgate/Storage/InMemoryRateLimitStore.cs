@@ -189,37 +189,75 @@ public sealed partial class InMemoryRateLimitStore : IRateLimitStore, IDisposabl
         return null;
     }
 
+    /// <summary>
+    /// Links a new entry, or returns the one another thread linked first. A slot under the cap is reserved before the
+    /// entry is linked, so the count never exceeds <see cref="InMemoryStoreOptions.MaxKeys"/>, however many threads add
+    /// at once; a caller that finds the store full makes room itself, or waits while another thread makes it.
+    /// </summary>
     private Entry Add(string key, RateLimit limit, int hash, long now)
     {
-        Entry created;
-        int count;
-        lock (StripeOf(hash))
+        while (true)
         {
-            var buckets = _buckets; // stable: a resize needs this stripe too
-            ref var head = ref buckets[hash & (buckets.Length - 1)];
-            for (var entry = head; entry is not null; entry = entry.Next)
+            Entry? created = null;
+            lock (StripeOf(hash))
             {
-                if (entry.Matches(key, limit, hash))
+                var buckets = _buckets; // stable: a resize needs this stripe too
+                ref var head = ref buckets[hash & (buckets.Length - 1)];
+                for (var entry = head; entry is not null; entry = entry.Next)
                 {
-                    return entry;
+                    if (entry.Matches(key, limit, hash))
+                    {
+                        return entry;
+                    }
+                }
+
+                if (TryReserve())
+                {
+                    created = new Entry(key, limit, hash) { ExpiresAt = now, Next = head };
+                    Volatile.Write(ref head, created);
                 }
             }
 
-            created = new Entry(key, limit, hash) { ExpiresAt = now, Next = head };
-            Volatile.Write(ref head, created);
-            count = Interlocked.Increment(ref _count);
+            if (created is null)
+            {
+                MakeRoom(now); // outside the stripe lock: removals take stripe locks
+                continue;
+            }
+
+            if (Volatile.Read(ref _count) > _buckets.Length)
+            {
+                Grow();
+            }
+
+            return created;
+        }
+    }
+
+    /// <summary>Takes one slot under the cap; <see langword="false"/> when the store is full.</summary>
+    private bool TryReserve()
+    {
+        var count = Volatile.Read(ref _count);
+        while (count < _maxKeys)
+        {
+            var seen = Interlocked.CompareExchange(ref _count, count + 1, count);
+            if (seen == count)
+            {
+                return true;
+            }
+
+            count = seen;
         }
 
-        if (count > _maxKeys)
-        {
-            Shrink(now);
-        }
-        else if (count > _buckets.Length)
-        {
-            Grow();
-        }
+        return false;
+    }
 
-        return created;
+    /// <summary>The store is full: shrink it, or, while another thread is sweeping or shrinking, let that thread run.</summary>
+    private void MakeRoom(long now)
+    {
+        if (!Shrink(now))
+        {
+            Thread.Yield();
+        }
     }
 
     private Lock StripeOf(int hash) => _stripes[hash & (_stripes.Length - 1)];
@@ -344,18 +382,21 @@ public sealed partial class InMemoryRateLimitStore : IRateLimitStore, IDisposabl
         }
     }
 
-    /// <summary>Over the cap: sweep expired state, then forget live state until under 90 % of the cap.</summary>
-    private void Shrink(long now)
+    /// <summary>
+    /// At the cap: sweep expired state, then forget live state until under 90 % of the cap (at least one slot free).
+    /// <see langword="false"/> when another thread holds the sweep and this call did nothing.
+    /// </summary>
+    private bool Shrink(long now)
     {
         if (Interlocked.CompareExchange(ref _sweeping, 1, 0) != 0)
         {
-            return; // another thread is already making room
+            return false; // another thread is already making room
         }
 
         try
         {
             SweepExpired(now);
-            var target = _maxKeys - (_maxKeys / 10);
+            var target = _maxKeys - Math.Max(1, _maxKeys / 10);
             var buckets = _buckets;
             var mask = buckets.Length - 1;
 
@@ -377,6 +418,8 @@ public sealed partial class InMemoryRateLimitStore : IRateLimitStore, IDisposabl
 
                 _evictionCursor = index + 1;
             }
+
+            return true;
         }
         finally
         {

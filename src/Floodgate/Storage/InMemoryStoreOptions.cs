@@ -4,8 +4,9 @@ namespace Floodgate.Storage;
 public sealed class InMemoryStoreOptions
 {
     /// <summary>
-    /// The most (key, limit) states kept. Past it, expired state is swept at once; if that is not enough, the store
-    /// forgets live state (in no particular order) until it is back under 90 % of the cap. At least 1; default 1,000,000.
+    /// The most (key, limit) states kept, at every moment and however many threads add keys at once. A new key that
+    /// finds the store full first has expired state swept; if that is not enough, the store forgets live state (in no
+    /// particular order) until it is back under 90 % of the cap. At least 1; default 1,000,000.
     /// </summary>
     public int MaxKeys { get; set; } = 1_000_000;
 

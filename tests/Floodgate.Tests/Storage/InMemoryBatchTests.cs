@@ -87,5 +87,48 @@ public sealed class InMemoryBatchTests
 
         Assert.Throws<ArgumentOutOfRangeException>(() => store.AcquireAll([], new RateLimitDecision[1]));
         Assert.Throws<ArgumentOutOfRangeException>(() => store.AcquireAll([new("a", limit), new("b", limit)], new RateLimitDecision[1]));
+        var tooMany = Enumerable.Range(0, 33).Select(i => new RateLimitRequest("k" + i, limit)).ToArray();
+        Assert.Throws<ArgumentOutOfRangeException>(() => store.AcquireAll(tooMany, new RateLimitDecision[33]));
+        Assert.Throws<ArgumentNullException>(() => store.AcquireAll([new("a", limit), new(null!, limit)], new RateLimitDecision[2]));
+        Assert.Throws<ArgumentNullException>(() => store.AcquireAll([new("a", limit), new("b", null!)], new RateLimitDecision[2]));
+        Assert.Throws<ArgumentOutOfRangeException>(() => store.AcquireAll([new("a", limit), new("b", limit, -1)], new RateLimitDecision[2]));
+        Assert.Equal(0, store.Count);
+    }
+
+    [Fact]
+    public void AcquireAll_OneRequest_DecidesAsAcquire_WithItsLayer()
+    {
+        using var store = new InMemoryRateLimitStore(timeProvider: _time);
+        var limit = new RateLimit(2, TimeSpan.FromMinutes(1));
+        var decisions = new RateLimitDecision[1];
+
+        var decision = store.AcquireAll([new("c", limit, 1, RateLimitLayer.Endpoint)], decisions);
+
+        Assert.True(decision.IsAllowed);
+        Assert.Equal(RateLimitLayer.Endpoint, decision.Layer);
+        Assert.Equal(1, decision.Remaining);
+        Assert.Equal(decision, decisions[0]);
+        Assert.Equal(1, store.Peek("c", limit).Remaining);
+    }
+
+    /// <summary>Each admitted limit of a batch consumes, and keeps its state until it expires (the sweep leaves it).</summary>
+    [Theory]
+    [InlineData(RateLimitAlgorithm.SlidingWindowCounter)]
+    [InlineData(RateLimitAlgorithm.SlidingWindowLog)]
+    [InlineData(RateLimitAlgorithm.TokenBucket)]
+    [InlineData(RateLimitAlgorithm.FixedWindow)]
+    [InlineData(RateLimitAlgorithm.Gcra)]
+    public void AcquireAll_ThreeLimitsThatAdmit_AllConsume_AndOutliveTheSweep(RateLimitAlgorithm algorithm)
+    {
+        using var store = new InMemoryRateLimitStore(new InMemoryStoreOptions { CleanupInterval = TimeSpan.FromSeconds(1) }, _time);
+        var limit = new RateLimit(5, TimeSpan.FromMinutes(1), algorithm);
+        string[] keys = ["a", "b", "c"];
+        var batch = keys.Select(k => new RateLimitRequest(k, limit)).ToArray();
+
+        Assert.True(store.AcquireAll(batch, new RateLimitDecision[3]).IsAllowed);
+        _time.Advance(TimeSpan.FromSeconds(2)); // the sweep runs twice; each state is live for most of the minute
+
+        Assert.Equal(3, store.Count);
+        Assert.All(keys, key => Assert.Equal(4, store.Peek(key, limit).Remaining));
     }
 }
