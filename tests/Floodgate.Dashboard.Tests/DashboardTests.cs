@@ -73,14 +73,20 @@ public sealed class DashboardTests(DashboardFixture fixture)
         await Field(form, "Limit").FillAsync("7");
         await Field(form, "per window").FillAsync("minute");
         await Field(form, "Algorithm").SelectOptionAsync("SlidingWindowLog");
-        await form.GetByRole(AriaRole.Button, new() { Name = "Create policy" }).ClickAsync();
+        // The list may also refresh on another test's config_changed event, as soon as a policy is stored and before
+        // the service has applied it: the request waits for the service's own answer to the create.
+        await page.RunAndWaitForResponseAsync(
+            () => form.GetByRole(AriaRole.Button, new() { Name = "Create policy" }).ClickAsync(),
+            r => r.Request.Method == "POST" && r.Url.EndsWith("/admin/configs", StringComparison.Ordinal));
         await Expect(page.Locator("#policy-list tr[data-policy='ui-resource']")).ToContainTextAsync("7 / minute");
         using var afterCreate = await DashboardFixture.SendAsync(Server, client, HttpMethod.Post, "/api/resource");
 
         await page.GetByRole(AriaRole.Button, new() { Name = "Edit ui-resource" }).ClickAsync();
         await Expect(Field(form, "Id")).ToHaveValueAsync("ui-resource");
         await Field(form, "Limit").FillAsync("4");
-        await form.GetByRole(AriaRole.Button, new() { Name = "Save changes" }).ClickAsync();
+        await page.RunAndWaitForResponseAsync(
+            () => form.GetByRole(AriaRole.Button, new() { Name = "Save changes" }).ClickAsync(),
+            r => r.Request.Method == "PUT" && r.Url.EndsWith("/admin/configs/ui-resource", StringComparison.Ordinal));
         await Expect(page.Locator("#policy-list tr[data-policy='ui-resource']")).ToContainTextAsync("4 / minute");
         using var afterEdit = await DashboardFixture.SendAsync(Server, client, HttpMethod.Post, "/api/resource");
 
