@@ -60,12 +60,21 @@ internal sealed class TrafficStats(TimeProvider timeProvider) : BackgroundServic
     {
         try
         {
+            var ended = long.MinValue;
             while (!stoppingToken.IsCancellationRequested)
             {
+                // A timer may wake a hair before the second's end: the second just ended is then not ended again (with
+                // nothing in it, which would replace its real count at the instances that sum it), the next one is.
                 var now = timeProvider.GetUtcNow();
-                var end = DateTimeOffset.FromUnixTimeSeconds(now.ToUnixTimeSeconds() + 1);
-                await Task.Delay(end - now, timeProvider, stoppingToken).ConfigureAwait(false);
-                SecondEnded?.Invoke(EndSecond(end.ToUnixTimeSeconds() - 1));
+                var second = Math.Max(now.ToUnixTimeSeconds(), ended + 1);
+                var end = DateTimeOffset.FromUnixTimeSeconds(second + 1);
+                if (end > now)
+                {
+                    await Task.Delay(end - now, timeProvider, stoppingToken).ConfigureAwait(false);
+                }
+
+                ended = second;
+                SecondEnded?.Invoke(EndSecond(second));
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
