@@ -7,7 +7,7 @@
 #   bench/http/service.sh [-n ROUNDS] [-d SECONDS] [-w WARMUP_SECONDS] [-c CONNECTIONS] [-t THREADS] [-p PORT]
 #
 # Server CPU per request comes from /proc/PID/stat (user + system) for both processes; bytes allocated per request
-# from the bench app's /bench/stats and the service's /metrics (system_runtime_dotnet_gc_heap_total_allocated), read
+# from the bench app's /bench/stats and the service's /metrics (dotnet_gc_heap_total_allocated_bytes_total), read
 # before and after the measurement. Only 127.0.0.1 is ever targeted; every process started here is stopped on exit.
 set -euo pipefail
 
@@ -67,7 +67,7 @@ start() { # service | app
 cpu_us() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.0f", ($14 + $15) * 1e6 / hz }' "/proc/$pid/stat"; }
 allocated() {
   if [ "$1" = service ]; then
-    curl -s "http://127.0.0.1:$port/metrics" | awk '$1 == "system_runtime_dotnet_gc_heap_total_allocated" { print $2 }'
+    curl -s "http://127.0.0.1:$port/metrics" | awk '$1 ~ /^dotnet_gc_heap_total_allocated_bytes_total[{]/ { print $2 }'
   else
     curl -s "http://127.0.0.1:$port/bench/stats" | sed 's/.*allocated=\([0-9]*\).*/\1/'
   fi

@@ -267,7 +267,7 @@ public sealed class EnvoyRlsTests(EnvoyRlsServer fixture)
         Assert.Equal(1u, second.Statuses[0].CurrentLimit.RequestsPerUnit);
         await Poll.UntilAsync(
             () => fixture.Server.Process.Client.GetStringAsync("/metrics").Result.Split('\n').Any(line =>
-                line.StartsWith("floodgate_floodgate_rls_hits{", StringComparison.Ordinal)
+                line.StartsWith("floodgate_rls_hits_total{", StringComparison.Ordinal)
                 && line.Contains("floodgate_rls_domain=\"special\"", StringComparison.Ordinal)
                 && line.Contains("floodgate_rls_descriptor=\"special.shadow\"", StringComparison.Ordinal)
                 && line.Contains("floodgate_rls_outcome=\"shadow_mode\"", StringComparison.Ordinal)),

@@ -47,23 +47,22 @@ public sealed class FloodTests
         Assert.DoesNotContain("Exception", server.Output, StringComparison.Ordinal);
     }
 
-    /// <summary>The process's working set and managed heap, from its Prometheus metrics.</summary>
+    /// <summary>The process's working set and managed heap (all generations after the last collection), from its Prometheus metrics.</summary>
     private static async Task<(long WorkingSet, long Heap)> MemoryAsync(ServerProcess server)
     {
         var metrics = await server.Client.GetStringAsync("/metrics", Token);
-        return (Gauge(metrics, "process_working_set_bytes"), Gauge(metrics, "dotnet_total_memory_bytes"));
+        return (Gauge(metrics, "dotnet_process_memory_working_set_bytes"), Gauge(metrics, "dotnet_gc_last_collection_heap_size_bytes"));
     }
 
+    /// <summary>The sum of a gauge's samples over all their labels.</summary>
     private static long Gauge(string metrics, string name)
     {
-        foreach (var line in metrics.Split('\n'))
+        var samples = metrics.Split('\n').Where(line => line.StartsWith(name + " ", StringComparison.Ordinal) || line.StartsWith(name + "{", StringComparison.Ordinal)).ToList();
+        if (samples.Count == 0)
         {
-            if (line.StartsWith(name + " ", StringComparison.Ordinal))
-            {
-                return (long)double.Parse(line[(name.Length + 1)..], CultureInfo.InvariantCulture);
-            }
+            throw new InvalidOperationException($"No gauge {name} in /metrics.");
         }
 
-        throw new InvalidOperationException($"No gauge {name} in /metrics.");
+        return samples.Sum(line => (long)double.Parse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture));
     }
 }

@@ -193,7 +193,7 @@ public sealed class LiveTests(SharedServer shared)
         }
 
         var metrics = await server.Client.GetStringAsync("/metrics", Token);
-        Assert.Contains("floodgate_server_floodgate_live_dropped_events", metrics, StringComparison.Ordinal);
+        Assert.Contains("floodgate_live_dropped_events_total{", metrics, StringComparison.Ordinal);
 
         // The stalled listener, reading at last, is told how many events it lost.
         stalled.ReceiveTimeout = 10_000;

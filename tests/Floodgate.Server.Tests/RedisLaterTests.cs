@@ -33,7 +33,7 @@ public sealed class RedisLaterTests
         }
 
         Assert.Equal("Degraded", await HealthAsync(service));
-        Assert.Contains("floodgate_store_errors", await service.Client.GetStringAsync("/metrics", Token), StringComparison.Ordinal);
+        Assert.Contains("floodgate_store_errors_total{", await service.Client.GetStringAsync("/metrics", Token), StringComparison.Ordinal);
 
         redis.Start();
 

@@ -176,9 +176,24 @@ public sealed class ServerTests(SharedServer shared)
 
         var metrics = await shared.Client.GetStringAsync("/metrics", Token);
 
-        Assert.Contains("floodgate_floodgate_decisions", metrics, StringComparison.Ordinal);
         Assert.Contains("floodgate_outcome=\"denied\"", metrics, StringComparison.Ordinal);
-        Assert.Contains("http_server_request_duration", metrics, StringComparison.Ordinal);
+        Assert.Contains("http_server_request_duration_seconds_bucket{", metrics, StringComparison.Ordinal);
+        Assert.Contains("dotnet_process_memory_working_set_bytes{", metrics, StringComparison.Ordinal);
+        Assert.DoesNotContain("floodgate_floodgate_", metrics, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Metrics_NameFloodgateInstrumentsAsPrometheusDoes()
+    {
+        await shared.SendAs(SharedServer.NewClient(), HttpMethod.Post, "/auth/login");
+
+        var lines = (await shared.Client.GetStringAsync("/metrics", Token)).Split('\n');
+
+        Assert.Contains("# TYPE floodgate_decisions_total counter", lines);
+        Assert.Contains(lines, line => line.StartsWith("floodgate_decisions_total{", StringComparison.Ordinal) && line.Contains("floodgate_policy=\"login\"", StringComparison.Ordinal));
+        Assert.Contains("# TYPE floodgate_check_duration_seconds histogram", lines);
+        Assert.Contains(lines, line => line.StartsWith("floodgate_check_duration_seconds_bucket{", StringComparison.Ordinal));
+        Assert.Contains("# TYPE floodgate_live_listeners gauge", lines);
     }
 
     internal static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");

@@ -38,7 +38,7 @@ internal sealed class LiveHub : BackgroundService
         _bans = bans;
         _relay = relay;
         Instance = string.IsNullOrWhiteSpace(_options.Instance) ? $"{Environment.MachineName}:{Environment.ProcessId}" : _options.Instance;
-        var meter = meters.Create("Floodgate.Server");
+        var meter = meters.Create("Floodgate");
         meter.CreateObservableGauge("floodgate.live.listeners", () => Listeners, unit: "{connection}", description: "Connected live streams on this instance.");
         meter.CreateObservableCounter("floodgate.live.dropped_events", () => Dropped, unit: "{event}", description: "Events dropped because a listener (or the hub) could not keep up.");
     }
