@@ -209,8 +209,8 @@ def status5xx(run):
 runs = backgrounds + probes
 fivexx = sum(status5xx(r) for r in runs)
 transport = sum(r['errors'] for r in runs) - sum(v for r in runs for k, v in r['errorsByKind'].items() if k.startswith('HTTP'))
-switches = [metric(m, 'floodgate_floodgate_store_outages') for m in metrics]
-degraded = [metric(m, 'floodgate_floodgate_store_degraded_time') for m in metrics]
+switches = [metric(m, 'floodgate_store_outages_total') for m in metrics]
+degraded = [metric(m, 'floodgate_store_degraded_time_seconds_total') for m in metrics]
 if form == "row":
     timing = ""
     if events:
@@ -229,7 +229,7 @@ print("| --- | --- |")
 print(f"| watched client, admissions per 60 s slice (limit {limit}) | {', '.join(map(str, slices))} |")
 print(f"| watched client, most admissions in any 59 s window | {worst} |")
 for i in range(2):
-    print(f"| instance {'ab'[i]}: switches to the failure mode / time degraded / store errors | {metric(metrics[i], 'floodgate_floodgate_store_outages'):.0f} / {metric(metrics[i], 'floodgate_floodgate_store_degraded_time'):.1f} s / {metric(metrics[i], 'floodgate_floodgate_store_errors'):.0f} |")
+    print(f"| instance {'ab'[i]}: switches to the failure mode / time degraded / store errors | {metric(metrics[i], 'floodgate_store_outages_total'):.0f} / {metric(metrics[i], 'floodgate_store_degraded_time_seconds_total'):.1f} s / {metric(metrics[i], 'floodgate_store_errors_total'):.0f} |")
 print(f"| requests sent / 5xx / transport errors | {sum(r['sent'] for r in runs)} / {sum(status5xx(r) for r in runs)} / {sum(r['errors'] for r in runs) - sum(v for r in runs for k, v in r['errorsByKind'].items() if k.startswith('HTTP'))} |")
 print(f"| background p99 / max latency (ms), instance a, b | {backgrounds[0]['latency']['p99']:.1f} / {backgrounds[0]['latency']['max']:.0f}, {backgrounds[1]['latency']['p99']:.1f} / {backgrounds[1]['latency']['max']:.0f} |")
 print(f"| background achieved rate (/s) | {sum(r['achievedRate'] for r in backgrounds):.0f} |")
