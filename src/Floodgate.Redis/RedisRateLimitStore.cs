@@ -312,8 +312,10 @@ public sealed class RedisRateLimitStore : IRateLimitStore, IDisposable
             var offset = 0;
             foreach (var waiter in batch)
             {
+                // Read before completing: a completed waiter goes back to the pool and may serve another request at once.
+                var count = waiter.Count;
                 waiter.Complete(reply, offset);
-                offset += waiter.Count * 4;
+                offset += count * 4;
             }
         }
         catch (Exception ex)
