@@ -12,8 +12,9 @@ internal static class AdminEndpoints
 {
     private const int MaxStatsBans = 100;
 
-    public static void MapAdminApi(this WebApplication app, KeyAuthorization authorization)
+    public static void MapAdminApi(this WebApplication app)
     {
+        var authorization = app.KeyAuthorization(AdminServiceCollectionExtensions.AuthorizationKey, "admin API", "Floodgate:Admin:ApiKey");
         var admin = app.MapGroup("/admin").RequireKey(authorization, "admin").WithTags("Admin")
             .ProducesProblem(StatusCodes.Status401Unauthorized);
 

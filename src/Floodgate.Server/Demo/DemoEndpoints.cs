@@ -21,8 +21,3 @@ internal static class DemoEndpoints
             .WithSummary("Log in (3/minute per client; repeated violations ban the client)");
     }
 }
-
-[System.Text.Json.Serialization.JsonSerializable(typeof(Dictionary<string, System.Text.Json.JsonElement>))]
-internal sealed partial class DemoJsonContext : System.Text.Json.Serialization.JsonSerializerContext
-{
-}

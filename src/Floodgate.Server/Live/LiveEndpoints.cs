@@ -17,8 +17,9 @@ internal static class LiveEndpoints
     // (75-125 ms) so that connections woken by the same event drift apart instead of all waking together.
     private static TimeSpan BatchInterval => TimeSpan.FromMilliseconds(75 + Random.Shared.Next(51));
 
-    public static void MapLive(this WebApplication app, KeyAuthorization authorization)
+    public static void MapLive(this WebApplication app)
     {
+        var authorization = app.KeyAuthorization(AdminServiceCollectionExtensions.AuthorizationKey);
         var ws = app.MapGroup("/ws").RequireKey(authorization, "admin").WithTags("Live")
             .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status400BadRequest);
         ws.MapGet("/global", (HttpContext context, LiveHub hub, IHostApplicationLifetime lifetime, TimeProvider timeProvider) => WebSocketAsync(context, hub, lifetime, timeProvider, null))
