@@ -34,7 +34,7 @@ internal static partial class KeyAuthorizationExtensions
 
     public static TBuilder RequireKey<TBuilder>(this TBuilder builder, KeyAuthorization authorization, string realm)
         where TBuilder : IEndpointConventionBuilder =>
-        builder.AddEndpointFilter(new KeyAuthorizationFilter(authorization, realm));
+        builder.AddEndpointFilter(new KeyAuthorizationFilter(authorization, realm)).WithMetadata(new KeyRequirement(realm));
 
     [LoggerMessage(301, LogLevel.Warning, "The {Realm} has no key ({KeySetting}) while proxies are trusted (Floodgate:ForwardedHeaders:TrustedProxies: {Proxies}): " +
         "only loopback requests that carry no proxy header are let in, so nobody reaches it through a proxy. Set {KeySetting} to use it from elsewhere.")]

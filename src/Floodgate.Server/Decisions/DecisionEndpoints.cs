@@ -20,16 +20,20 @@ internal static class DecisionEndpoints
     public static void MapDecisionApi(this WebApplication app)
     {
         var authorization = app.KeyAuthorization(DecisionServiceCollectionExtensions.AuthorizationKey, "decision API", "Floodgate:DecisionApi:Keys");
-        var group = app.MapGroup("/v1").RequireKey(authorization, "decision API").WithTags("Decision API");
+        var group = app.MapGroup("/v1").RequireKey(authorization, KeyRequirement.DecisionApi).WithTags("Decision API");
         group.MapPost("/check", CheckAsync)
+            .WithName("check")
             .WithSummary("Decide one request for a key")
+            .Accepts<CheckRequest>("application/json")
             .Produces<CheckResponse>()
-            .ProducesValidationProblem()
+            .ProducesJsonBodyProblems()
             .ProducesProblem(StatusCodes.Status401Unauthorized);
         group.MapPost("/check/batch", BatchAsync)
+            .WithName("checkBatch")
             .WithSummary("Decide several requests in one round trip")
+            .Accepts<BatchCheckRequest>("application/json")
             .Produces<CheckResponse[]>()
-            .ProducesValidationProblem()
+            .ProducesJsonBodyProblems()
             .ProducesProblem(StatusCodes.Status401Unauthorized);
     }
 

@@ -23,6 +23,7 @@ internal static class ServiceInfoEndpoints
             ["events"] = "/events",
             ["websocket"] = "/ws/global",
         });
-        app.MapGet("/", () => TypedResults.Ok(info)).WithTags("Service").WithName("getServiceInfo").WithSummary("Service information");
+        app.MapGet("/", () => TypedResults.Ok(info)).WithTags("Service").WithName("getServiceInfo").WithSummary("Service information")
+            .WithDescription("The service's name and version, the stores it uses (memory or Redis for limits, SQLite or Redis for policies) and where its parts are.");
     }
 }

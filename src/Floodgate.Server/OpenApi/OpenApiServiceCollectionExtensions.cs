@@ -5,7 +5,11 @@ internal static class OpenApiServiceCollectionExtensions
 {
     public static IServiceCollection AddOpenApiDocument(this IServiceCollection services)
     {
-        services.AddOpenApi();
+        services.AddOpenApi(options =>
+        {
+            options.AddOperationTransformer<OperationTransformer>();
+            options.AddDocumentTransformer<DocumentTransformer>();
+        });
         return services;
     }
 }
