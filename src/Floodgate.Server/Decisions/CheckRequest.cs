@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 namespace Floodgate.Server.Decisions;
 
 /// <summary>One question to the decision API: a key and either a limit (with algorithm and cost) or a configured policy.</summary>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record CheckRequest
 {
     /// <summary>Who is limited, in the caller's own terms (a user id, an IP, a tenant).</summary>
