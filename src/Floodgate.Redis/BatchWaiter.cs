@@ -22,6 +22,9 @@ internal sealed class BatchWaiter : IValueTaskSource
     /// <summary>The state key of each limit (the first <see cref="Count"/> entries).</summary>
     public RedisKey[] Keys { get; private set; } = new RedisKey[1];
 
+    /// <summary>The known key of each limit, in order (the first <see cref="Count"/> entries).</summary>
+    public KnownKey[] Known { get; private set; } = new KnownKey[1];
+
     /// <summary>When the request joined its lane (a timestamp of the store's clock).</summary>
     public long EnqueuedAt { get; set; }
 
@@ -55,6 +58,7 @@ internal sealed class BatchWaiter : IValueTaskSource
         if (waiter.Keys.Length < requests.Length)
         {
             waiter.Keys = new RedisKey[requests.Length];
+            waiter.Known = new KnownKey[requests.Length];
         }
 
         return waiter;
@@ -85,6 +89,7 @@ internal sealed class BatchWaiter : IValueTaskSource
         Reply = null;
         Exception = null;
         Keys.AsSpan().Clear();
+        Known.AsSpan().Clear();
         _core.Reset();
         if (Interlocked.Increment(ref s_pooled) <= MaxPooled)
         {

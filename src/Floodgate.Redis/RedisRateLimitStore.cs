@@ -31,7 +31,7 @@ public sealed class RedisRateLimitStore : IRateLimitStore, IDisposable
     /// <summary>Most limits whose share is remembered (<see cref="Share"/>); more are built per call.</summary>
     private const int MaxShares = 10_000;
 
-    /// <summary>Most state keys remembered (<see cref="CachedStateKey"/>); past it the cache starts over.</summary>
+    /// <summary>Most state keys remembered (<see cref="Known"/>); past it the cache starts over.</summary>
     private const int MaxCachedKeys = 100_000;
 
     private readonly IConnectionMultiplexer _redis;
@@ -42,7 +42,7 @@ public sealed class RedisRateLimitStore : IRateLimitStore, IDisposable
     private readonly ConcurrentDictionary<string, long> _overLimit = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<RateLimit, RateLimit> _shares = new();
     private readonly RedisOutage _outage;
-    private readonly ConcurrentDictionary<RateLimit, ConcurrentDictionary<string, string>> _stateKeys = new(ReferenceEqualityComparer.Instance);
+    private readonly ConcurrentDictionary<RateLimit, ConcurrentDictionary<string, KnownKey>> _stateKeys = new(ReferenceEqualityComparer.Instance);
     private readonly BatchLane _lane;
     private readonly ConcurrentDictionary<int, BatchLane> _slotLanes = new();
     private readonly Func<List<BatchWaiter>, Task> _send;
@@ -188,8 +188,9 @@ public sealed class RedisRateLimitStore : IRateLimitStore, IDisposable
         try
         {
             var keys = waiter.Keys;
+            var known = waiter.Known;
             var localNow = _timeProvider.GetTimestamp();
-            if (OverLimit(requestMemory.Span, keys, localNow) is { } cached)
+            if (OverLimit(requestMemory.Span, keys, known, localNow) is { } cached)
             {
                 decisionMemory.Span.Fill(cached);
                 return cached;
@@ -197,18 +198,18 @@ public sealed class RedisRateLimitStore : IRateLimitStore, IDisposable
 
             if (Unavailable())
             {
-                return await FailureModeAsync(requestMemory, decisionMemory, cancellationToken).ConfigureAwait(false);
+                return await FailureModeAsync(requestMemory, decisionMemory, known, cancellationToken).ConfigureAwait(false);
             }
 
             var count = requestMemory.Length;
             if (count > 1 && !SameSlot(keys, count))
             {
-                return await AcquireAcrossSlotsAsync(requestMemory, keys[..count], decisionMemory, localNow, cancellationToken).ConfigureAwait(false);
+                return await AcquireAcrossSlotsAsync(requestMemory, keys[..count], known, decisionMemory, localNow, cancellationToken).ConfigureAwait(false);
             }
 
             if (!_options.Batching)
             {
-                return await AcquireAloneAsync(requestMemory, keys[..count], decisionMemory, localNow, cancellationToken).ConfigureAwait(false);
+                return await AcquireAloneAsync(requestMemory, keys[..count], known, decisionMemory, localNow, cancellationToken).ConfigureAwait(false);
             }
 
             waiter.EnqueuedAt = localNow;
@@ -216,8 +217,8 @@ public sealed class RedisRateLimitStore : IRateLimitStore, IDisposable
             await waiter.WaitAsync().ConfigureAwait(false);
             return waiter.Failure switch
             {
-                BatchFailure.None => Record(requestMemory.Span, keys, waiter.Reply!, waiter.Offset, decisionMemory.Span, localNow),
-                BatchFailure.Gone => await FailureModeAsync(requestMemory, decisionMemory, cancellationToken).ConfigureAwait(false),
+                BatchFailure.None => Record(requestMemory.Span, known, waiter.Reply!, waiter.Offset, decisionMemory.Span, localNow),
+                BatchFailure.Gone => await FailureModeAsync(requestMemory, decisionMemory, known, cancellationToken).ConfigureAwait(false),
                 BatchFailure.Slow => SlowCall(requestMemory.Span, decisionMemory.Span),
                 _ => throw waiter.Exception!,
             };
@@ -229,11 +230,12 @@ public sealed class RedisRateLimitStore : IRateLimitStore, IDisposable
     }
 
     /// <summary>Known to be over its limit until a moment that has not come: the denial, without a round trip. Fills <paramref name="keys"/> on the way.</summary>
-    private RateLimitDecision? OverLimit(ReadOnlySpan<RateLimitRequest> requests, RedisKey[] keys, long localNow)
+    private RateLimitDecision? OverLimit(ReadOnlySpan<RateLimitRequest> requests, RedisKey[] keys, KnownKey[] known, long localNow)
     {
         for (var i = 0; i < requests.Length; i++)
         {
-            var stateKey = CachedStateKey(requests[i].Key, requests[i].Limit);
+            known[i] = Known(requests[i].Key, requests[i].Limit);
+            var stateKey = known[i].StateKey;
             keys[i] = stateKey;
 
             // (No IsEmpty guard: on an empty ConcurrentDictionary, IsEmpty takes every lock; TryGetValue takes none.)
@@ -249,35 +251,35 @@ public sealed class RedisRateLimitStore : IRateLimitStore, IDisposable
     }
 
     /// <summary>One call for this request alone (batching off).</summary>
-    private async ValueTask<RateLimitDecision> AcquireAloneAsync(ReadOnlyMemory<RateLimitRequest> requests, RedisKey[] keys, Memory<RateLimitDecision> decisions, long localNow, CancellationToken cancellationToken)
+    private async ValueTask<RateLimitDecision> AcquireAloneAsync(ReadOnlyMemory<RateLimitRequest> requests, RedisKey[] keys, KnownKey[] known, Memory<RateLimitDecision> decisions, long localNow, CancellationToken cancellationToken)
     {
         try
         {
             var reply = await EvaluateAsync(keys, Arguments(requests.Span, consume: true)).ConfigureAwait(false);
             Recovered();
-            return Record(requests.Span, keys, reply, 0, decisions.Span, localNow);
+            return Record(requests.Span, known, reply, 0, decisions.Span, localNow);
         }
         catch (Exception ex) when (Failed(ex, localNow, out var gone))
         {
             // Redis gone: the failure mode. One slow call: Redis may still count it, so it is not admitted from memory.
             return gone
-                ? await FailureModeAsync(requests, decisions, cancellationToken).ConfigureAwait(false)
+                ? await FailureModeAsync(requests, decisions, known, cancellationToken).ConfigureAwait(false)
                 : SlowCall(requests.Span, decisions.Span);
         }
     }
 
-    private async ValueTask<RateLimitDecision> AcquireAcrossSlotsAsync(ReadOnlyMemory<RateLimitRequest> requests, RedisKey[] keys, Memory<RateLimitDecision> decisions, long localNow, CancellationToken cancellationToken)
+    private async ValueTask<RateLimitDecision> AcquireAcrossSlotsAsync(ReadOnlyMemory<RateLimitRequest> requests, RedisKey[] keys, KnownKey[] known, Memory<RateLimitDecision> decisions, long localNow, CancellationToken cancellationToken)
     {
         try
         {
             var reply = await EvaluateAcrossSlotsAsync(keys, requests).ConfigureAwait(false);
             Recovered();
-            return Record(requests.Span, keys, reply, 0, decisions.Span, localNow);
+            return Record(requests.Span, known, reply, 0, decisions.Span, localNow);
         }
         catch (Exception ex) when (Failed(ex, localNow, out var gone))
         {
             return gone
-                ? await FailureModeAsync(requests, decisions, cancellationToken).ConfigureAwait(false)
+                ? await FailureModeAsync(requests, decisions, known, cancellationToken).ConfigureAwait(false)
                 : SlowCall(requests.Span, decisions.Span);
         }
     }
@@ -354,30 +356,29 @@ public sealed class RedisRateLimitStore : IRateLimitStore, IDisposable
         return cluster == 0 ? _lane : _slotLanes.GetOrAdd(_redis.HashSlot(key), static (_, store) => new BatchLane(store._send, store._options.MaxBatchSize), this);
     }
 
-    /// <summary><see cref="StateKey"/>, built once per key and limit (up to <see cref="MaxCachedKeys"/>).</summary>
-    private string CachedStateKey(string key, RateLimit limit)
+    /// <summary>The key's <see cref="StateKey"/> and what Redis last said of it, built once per key and limit (up to <see cref="MaxCachedKeys"/>).</summary>
+    private KnownKey Known(string key, RateLimit limit)
     {
         if (!_stateKeys.TryGetValue(limit, out var keys))
         {
-            keys = _stateKeys.GetOrAdd(limit, static _ => new ConcurrentDictionary<string, string>(StringComparer.Ordinal));
+            keys = _stateKeys.GetOrAdd(limit, static _ => new ConcurrentDictionary<string, KnownKey>(StringComparer.Ordinal));
         }
 
-        if (keys.TryGetValue(key, out var stateKey))
+        if (keys.TryGetValue(key, out var known))
         {
-            return stateKey;
+            return known;
         }
 
-        stateKey = StateKey(key, limit);
+        known = new KnownKey(StateKey(key, limit));
         if (Interlocked.Increment(ref _cachedKeys) > MaxCachedKeys)
         {
             // Full: start over rather than track recency on the hot path; the keys in use come back at once.
             _stateKeys.Clear();
             Volatile.Write(ref _cachedKeys, 0);
-            return stateKey;
+            return known;
         }
 
-        keys.TryAdd(key, stateKey);
-        return stateKey;
+        return keys.GetOrAdd(key, known);
     }
 
     /// <summary>
@@ -487,15 +488,16 @@ public sealed class RedisRateLimitStore : IRateLimitStore, IDisposable
         return at;
     }
 
-    private RateLimitDecision Record(ReadOnlySpan<RateLimitRequest> requests, RedisKey[] keys, RedisResult[] reply, int offset, Span<RateLimitDecision> decisions, long localNow)
+    private RateLimitDecision Record(ReadOnlySpan<RateLimitRequest> requests, KnownKey[] known, RedisResult[] reply, int offset, Span<RateLimitDecision> decisions, long localNow)
     {
         for (var i = 0; i < requests.Length; i++)
         {
             decisions[i] = Decision(requests[i].Limit, reply, offset + (i * 4)).WithLayer(requests[i].Layer);
+            known[i].Remember(decisions[i].Remaining, localNow + Timestamp(decisions[i].ResetAfter));
             // Only a one-unit request that found nothing left proves that no request fits before its retry time.
             if (_options.OverLimitCache && decisions[i].Reason == RateLimitDenialReason.LimitExceeded && requests[i].Cost == 1 && decisions[i].Remaining == 0)
             {
-                RememberOverLimit(keys[i]!, localNow, decisions[i].RetryAfter);
+                RememberOverLimit(known[i].StateKey, localNow, decisions[i].RetryAfter);
             }
         }
 
@@ -520,8 +522,10 @@ public sealed class RedisRateLimitStore : IRateLimitStore, IDisposable
             }
         }
 
-        _overLimit[key] = localNow + (long)(retryAfter.Ticks * (_timeProvider.TimestampFrequency / (double)TimeSpan.TicksPerSecond));
+        _overLimit[key] = localNow + Timestamp(retryAfter);
     }
+
+    private long Timestamp(TimeSpan span) => (long)(span.Ticks * (_timeProvider.TimestampFrequency / (double)TimeSpan.TicksPerSecond));
 
     private static RateLimitDecision Decision(RateLimit limit, RedisResult[] reply, int at)
     {
@@ -537,12 +541,11 @@ public sealed class RedisRateLimitStore : IRateLimitStore, IDisposable
         };
     }
 
-    private ValueTask<RateLimitDecision> FailureModeAsync(ReadOnlyMemory<RateLimitRequest> requests, Memory<RateLimitDecision> decisions, CancellationToken cancellationToken) => _options.FailureMode switch
+    private ValueTask<RateLimitDecision> FailureModeAsync(ReadOnlyMemory<RateLimitRequest> requests, Memory<RateLimitDecision> decisions, KnownKey[] known, CancellationToken cancellationToken) => _options.FailureMode switch
     {
         RedisFailureMode.FailOpen => new(AdmitAll(requests.Span, decisions.Span)),
         RedisFailureMode.FailClosed => new(RefuseAll(requests.Span, decisions.Span)),
-        _ when _options.Instances == 1 => _fallback.AcquireAllAsync(requests, decisions, cancellationToken),
-        _ => ShareAsync(requests, decisions, cancellationToken),
+        _ => ShareAsync(requests, decisions, known, cancellationToken),
     };
 
     /// <summary>The answer to a request whose own call timed out while Redis is still taken to be there.</summary>
@@ -573,16 +576,30 @@ public sealed class RedisRateLimitStore : IRateLimitStore, IDisposable
         return RateLimitDecisions.Decisive(decisions);
     }
 
-    /// <summary>Decides in memory with this instance's share of each limit (the limit divided by <c>Instances</c>, at least 1).</summary>
-    private async ValueTask<RateLimitDecision> ShareAsync(ReadOnlyMemory<RateLimitRequest> requests, Memory<RateLimitDecision> decisions, CancellationToken cancellationToken)
+    /// <summary>
+    /// Decides in memory with this instance's share of each limit (the limit divided by <c>Instances</c>, at least 1).
+    /// A key Redis answered for in its current window starts from its share of what Redis said was left, not from a
+    /// full share: what all instances admit in that window stays about the limit.
+    /// </summary>
+    private async ValueTask<RateLimitDecision> ShareAsync(ReadOnlyMemory<RateLimitRequest> requests, Memory<RateLimitDecision> decisions, KnownKey[] known, CancellationToken cancellationToken)
     {
         var shares = ArrayPool<RateLimitRequest>.Shared.Rent(requests.Length);
         try
         {
+            var now = _timeProvider.GetTimestamp();
             for (var i = 0; i < requests.Length; i++)
             {
                 var request = requests.Span[i];
-                shares[i] = request with { Limit = Share(request.Limit) };
+                var share = _options.Instances == 1 ? request.Limit : Share(request.Limit);
+                shares[i] = request with { Limit = share };
+                if (known[i] is { } key && key.TrySeed(_outage.Outages, now, out var remaining))
+                {
+                    var left = remaining * share.Count / request.Limit.Count;
+                    if (share.Count - left > 0)
+                    {
+                        await _fallback.AcquireAsync(request.Key, share, share.Count - left, cancellationToken).ConfigureAwait(false);
+                    }
+                }
             }
 
             return await _fallback.AcquireAllAsync(shares.AsMemory(0, requests.Length), decisions, cancellationToken).ConfigureAwait(false);

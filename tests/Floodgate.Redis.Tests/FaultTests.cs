@@ -102,6 +102,42 @@ public sealed class FaultTests
         }
     }
 
+    /// <summary>
+    /// Two instances lose Redis in the middle of a window in which a client used 30 of its 40: deciding in memory, each
+    /// starts from its share of the 10 left, so the window admits about the limit, not the 30 plus two fresh shares.
+    /// </summary>
+    [Fact]
+    public async Task OutageInTheMiddleOfAWindow_TwoInstancesAdmitAboutTheLimitInThatWindow()
+    {
+        using var server = RedisServer.StartOrSkip();
+        var options = new RedisStoreOptions { Configuration = server.Endpoint, KeyPrefix = "mid", Instances = 2, Timeout = TimeSpan.FromSeconds(5) };
+        using var connectionA = FloodgateRedisBuilderExtensions.Connect(options);
+        using var connectionB = FloodgateRedisBuilderExtensions.Connect(options);
+        await WaitUntil(() => connectionA.IsConnected && connectionB.IsConnected, "both instances to connect");
+        using var storeA = new RedisRateLimitStore(connectionA, options);
+        using var storeB = new RedisRateLimitStore(connectionB, options);
+        var limit = new RateLimit(40, TimeSpan.FromHours(1), RateLimitAlgorithm.FixedWindow);
+        for (var i = 0; i < 30; i++)
+        {
+            Assert.True((await (i % 2 == 0 ? storeA : storeB).AcquireAsync("client", limit)).IsAllowed);
+        }
+
+        server.Kill();
+        var admittedDuringOutage = 0;
+        foreach (var store in new[] { storeA, storeB })
+        {
+            for (var i = 0; i < 40; i++)
+            {
+                admittedDuringOutage += (await store.AcquireAsync("client", limit)).IsAllowed ? 1 : 0;
+            }
+
+            Assert.True(store.IsDegraded);
+        }
+
+        // Each instance's share (20) of what Redis last told it was left (11 and 10): 5 each. Fresh shares would be 40.
+        Assert.InRange(30 + admittedDuringOutage, 40, 44);
+    }
+
     [Fact]
     public async Task HealthCheck_ReportsHealthyThenDegraded()
     {
