@@ -43,6 +43,21 @@ internal sealed class BatchWaiter : IValueTaskSource
     /// <summary>The exception of a <see cref="BatchFailure.Bug"/>.</summary>
     public Exception? Exception { get; private set; }
 
+    /// <summary>The one request of a single decision, and its decision (<see cref="RentSingle"/>).</summary>
+    private readonly RateLimitRequest[] _single = new RateLimitRequest[1];
+
+    /// <summary>Where a single decision's answer is written.</summary>
+    public Memory<RateLimitDecision> SingleDecision { get; } = new RateLimitDecision[1];
+
+    /// <summary>A waiter for one request, held in the waiter itself.</summary>
+    public static BatchWaiter RentSingle(RateLimitRequest request)
+    {
+        var waiter = Rent(default);
+        waiter._single[0] = request;
+        waiter.Requests = waiter._single;
+        return waiter;
+    }
+
     public static BatchWaiter Rent(ReadOnlyMemory<RateLimitRequest> requests)
     {
         if (!s_pool.TryDequeue(out var waiter))
@@ -86,6 +101,8 @@ internal sealed class BatchWaiter : IValueTaskSource
     public void Return()
     {
         Requests = default;
+        _single[0] = default;
+        SingleDecision.Span[0] = default;
         Reply = null;
         Exception = null;
         Keys.AsSpan().Clear();

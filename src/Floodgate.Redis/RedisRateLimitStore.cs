@@ -102,8 +102,10 @@ public sealed class RedisRateLimitStore : IRateLimitStore, IDisposable
         ArgumentNullException.ThrowIfNull(key);
         ArgumentNullException.ThrowIfNull(limit);
         ArgumentOutOfRangeException.ThrowIfNegative(cost);
-        // No async frame of its own: the core's ValueTask is the answer (one state machine less per decision).
-        return AcquireAllCoreAsync(new[] { new RateLimitRequest(key, limit, cost) }, new RateLimitDecision[1], cancellationToken);
+        // No async frame of its own: the core's ValueTask is the answer (one state machine less per decision). The
+        // request and its decision live in the pooled waiter: a single decision allocates no arrays.
+        var waiter = BatchWaiter.RentSingle(new RateLimitRequest(key, limit, cost));
+        return AcquireAllCoreAsync(waiter, waiter.SingleDecision, cancellationToken);
     }
 
     /// <inheritdoc />
@@ -118,7 +120,7 @@ public sealed class RedisRateLimitStore : IRateLimitStore, IDisposable
             ArgumentOutOfRangeException.ThrowIfNegative(request.Cost, nameof(requests));
         }
 
-        return AcquireAllCoreAsync(requests, decisions[..requests.Length], cancellationToken);
+        return AcquireAllCoreAsync(BatchWaiter.Rent(requests), decisions[..requests.Length], cancellationToken);
     }
 
     /// <inheritdoc />
@@ -182,9 +184,9 @@ public sealed class RedisRateLimitStore : IRateLimitStore, IDisposable
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<RateLimitDecision> AcquireAllCoreAsync(ReadOnlyMemory<RateLimitRequest> requestMemory, Memory<RateLimitDecision> decisionMemory, CancellationToken cancellationToken)
+    private async ValueTask<RateLimitDecision> AcquireAllCoreAsync(BatchWaiter waiter, Memory<RateLimitDecision> decisionMemory, CancellationToken cancellationToken)
     {
-        var waiter = BatchWaiter.Rent(requestMemory);
+        var requestMemory = waiter.Requests;
         try
         {
             var keys = waiter.Keys;
