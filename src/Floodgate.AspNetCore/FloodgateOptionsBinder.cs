@@ -45,15 +45,21 @@ internal sealed class FloodgateOptionsBinder(IConfiguration configuration) : ICo
     /// <summary>Checks the values under <paramref name="section"/> against the properties of <paramref name="type"/>; keys it does not know are left to the binder.</summary>
     public static void CheckObject(IConfigurationSection section, [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicProperties)] Type type, List<string> errors)
     {
+        var properties = type.GetProperties(BindingFlags.Public | BindingFlags.Instance);
         foreach (var child in section.GetChildren())
         {
-            if (type.GetProperty(child.Key, BindingFlags.Public | BindingFlags.Instance | BindingFlags.IgnoreCase) is { CanWrite: true } property)
+            foreach (var property in properties)
             {
-                CheckValue(child, property.PropertyType, errors);
+                if (property.CanWrite && string.Equals(property.Name, child.Key, StringComparison.OrdinalIgnoreCase))
+                {
+                    CheckValue(child, property.PropertyType, errors);
+                    break;
+                }
             }
         }
     }
 
+    [UnconditionalSuppressMessage("Trimming", "IL2067", Justification = "The nested option types are public, sealed and reached through the properties of the options type, which the configuration binding generator keeps.")]
     [UnconditionalSuppressMessage("Trimming", "IL2072", Justification = "The option types are public, sealed and rooted by FloodgateOptions.")]
     private static void CheckValue(IConfigurationSection section, Type type, List<string> errors)
     {

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Floodgate.AspNetCore.Identification;
 using Floodgate.AspNetCore.Policies;
 using Floodgate.AspNetCore.RateLimiting;
@@ -67,7 +68,7 @@ public static class FloodgateServiceCollectionExtensions
     }
 
     /// <summary>Plugs in a tier resolver (e.g. an API-key lookup).</summary>
-    public static IFloodgateBuilder AddTierResolver<TResolver>(this IFloodgateBuilder builder)
+    public static IFloodgateBuilder AddTierResolver<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TResolver>(this IFloodgateBuilder builder)
         where TResolver : class, IClientTierResolver
     {
         ArgumentNullException.ThrowIfNull(builder);
@@ -79,7 +80,7 @@ public static class FloodgateServiceCollectionExtensions
     /// Verifies API keys with <typeparamref name="TValidator"/>: a key it accepts identifies its client on its own (own
     /// limits, own bans); without a validator every key is a claim that answers for its address too.
     /// </summary>
-    public static IFloodgateBuilder AddApiKeyValidator<TValidator>(this IFloodgateBuilder builder)
+    public static IFloodgateBuilder AddApiKeyValidator<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TValidator>(this IFloodgateBuilder builder)
         where TValidator : class, IApiKeyValidator
     {
         ArgumentNullException.ThrowIfNull(builder);
