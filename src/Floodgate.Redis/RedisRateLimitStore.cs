@@ -16,7 +16,7 @@ namespace Floodgate.Redis;
 /// the <see cref="RedisFailureMode"/> answers. Any other error (a script error, a bug of ours) is logged as an error,
 /// reported by the health check and thrown to the caller: it is never mistaken for an outage.
 /// </summary>
-public sealed class RedisRateLimitStore : IRateLimitStore, IDisposable
+public sealed class RedisRateLimitStore : RateLimitStore, IDisposable
 {
     /// <summary>
     /// State lives on the primary: a replica's answer is never a decision. While no primary is known (a failover under
@@ -82,35 +82,15 @@ public sealed class RedisRateLimitStore : IRateLimitStore, IDisposable
     public event Action<bool>? DegradedChanged;
 
     /// <inheritdoc />
-    public ValueTask<RateLimitDecision> AcquireAsync(string key, RateLimit limit, long cost = 1, CancellationToken cancellationToken = default)
+    protected override ValueTask<RateLimitDecision> AcquireCoreAsync(string key, RateLimit limit, long cost, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(key);
-        ArgumentNullException.ThrowIfNull(limit);
-        ArgumentOutOfRangeException.ThrowIfNegative(cost);
         // No async frame of its own: the core's ValueTask is the answer (one state machine less per decision).
         return AcquireAllCoreAsync(new[] { new RateLimitRequest(key, limit, cost) }, new RateLimitDecision[1], cancellationToken);
     }
 
     /// <inheritdoc />
-    public ValueTask<RateLimitDecision> AcquireAllAsync(ReadOnlyMemory<RateLimitRequest> requests, Memory<RateLimitDecision> decisions, CancellationToken cancellationToken = default)
+    protected override async ValueTask<RateLimitDecision> PeekCoreAsync(string key, RateLimit limit, CancellationToken cancellationToken)
     {
-        ArgumentOutOfRangeException.ThrowIfZero(requests.Length, nameof(requests));
-        ArgumentOutOfRangeException.ThrowIfLessThan(decisions.Length, requests.Length, nameof(decisions));
-        foreach (var request in requests.Span)
-        {
-            ArgumentNullException.ThrowIfNull(request.Key, nameof(requests));
-            ArgumentNullException.ThrowIfNull(request.Limit, nameof(requests));
-            ArgumentOutOfRangeException.ThrowIfNegative(request.Cost, nameof(requests));
-        }
-
-        return AcquireAllCoreAsync(requests, decisions[..requests.Length], cancellationToken);
-    }
-
-    /// <inheritdoc />
-    public async ValueTask<RateLimitDecision> PeekAsync(string key, RateLimit limit, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(key);
-        ArgumentNullException.ThrowIfNull(limit);
         if (Unavailable())
         {
             return await _fallback.PeekAsync(key, limit, cancellationToken).ConfigureAwait(false);
@@ -131,10 +111,8 @@ public sealed class RedisRateLimitStore : IRateLimitStore, IDisposable
     }
 
     /// <inheritdoc />
-    public async ValueTask ResetAsync(string key, RateLimit limit, CancellationToken cancellationToken = default)
+    protected override async ValueTask ResetCoreAsync(string key, RateLimit limit, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(key);
-        ArgumentNullException.ThrowIfNull(limit);
         var stateKey = StateKey(key, limit);
         _overLimit.TryRemove(stateKey, out _);
         await _fallback.ResetAsync(key, limit, cancellationToken).ConfigureAwait(false);
@@ -166,7 +144,9 @@ public sealed class RedisRateLimitStore : IRateLimitStore, IDisposable
         _fallback.Dispose();
     }
 
-    private async ValueTask<RateLimitDecision> AcquireAllCoreAsync(ReadOnlyMemory<RateLimitRequest> requestMemory, Memory<RateLimitDecision> decisionMemory, CancellationToken cancellationToken)
+    /// <inheritdoc />
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1725", Justification = "The body reads the spans of requests and decisions under these names.")]
+    protected override async ValueTask<RateLimitDecision> AcquireAllCoreAsync(ReadOnlyMemory<RateLimitRequest> requestMemory, Memory<RateLimitDecision> decisionMemory, CancellationToken cancellationToken)
     {
         var keys = new RedisKey[requestMemory.Length];
         var requests = requestMemory.Span;

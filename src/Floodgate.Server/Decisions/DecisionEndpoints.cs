@@ -1,5 +1,5 @@
 using System.Text.Json.Serialization;
-using Floodgate.AspNetCore;
+using Floodgate.AspNetCore.Status;
 using Floodgate.Server.Admin;
 using Floodgate.Storage;
 
@@ -76,7 +76,7 @@ internal static class DecisionEndpoints
             .ProducesProblem(StatusCodes.Status401Unauthorized);
     }
 
-    private static async Task<IResult> CheckAsync(HttpContext context, IRateLimitStore store, FloodgateSettingsProvider settings)
+    private static async Task<IResult> CheckAsync(HttpContext context, IRateLimitStore store, FloodgatePolicies settings)
     {
         var request = await Json.ReadAsync(context, ServerJsonContext.Default.CheckRequest);
         if (request.Error is { } error)
@@ -84,7 +84,7 @@ internal static class DecisionEndpoints
             return error;
         }
 
-        if (!TryResolve(request.Value!, settings.Current, "", out var resolved, out var errors))
+        if (!TryResolve(request.Value!, settings, "", out var resolved, out var errors))
         {
             return Results.ValidationProblem(errors);
         }
@@ -94,7 +94,7 @@ internal static class DecisionEndpoints
         return Results.Ok(ToResponse(decision));
     }
 
-    private static async Task<IResult> BatchAsync(HttpContext context, IRateLimitStore store, FloodgateSettingsProvider settings)
+    private static async Task<IResult> BatchAsync(HttpContext context, IRateLimitStore store, FloodgatePolicies settings)
     {
         var request = await Json.ReadAsync(context, ServerJsonContext.Default.BatchCheckRequest);
         if (request.Error is { } error)
@@ -113,7 +113,7 @@ internal static class DecisionEndpoints
         var errors = new Dictionary<string, string[]>();
         for (var i = 0; i < checks.Count; i++)
         {
-            if (TryResolve(checks[i], settings.Current, $"checks[{i}].", out var resolved, out var checkErrors))
+            if (TryResolve(checks[i], settings, $"checks[{i}].", out var resolved, out var checkErrors))
             {
                 all.AddRange(resolved);
                 owners.AddRange(Enumerable.Repeat(i, resolved.Length));
@@ -175,7 +175,7 @@ internal static class DecisionEndpoints
         return Results.Ok(responses);
     }
 
-    private static bool TryResolve(CheckRequest check, FloodgateSettings settings, string prefix, out RateLimitRequest[] requests, out Dictionary<string, string[]> errors)
+    private static bool TryResolve(CheckRequest check, FloodgatePolicies settings, string prefix, out RateLimitRequest[] requests, out Dictionary<string, string[]> errors)
     {
         errors = [];
         requests = [];
@@ -190,16 +190,16 @@ internal static class DecisionEndpoints
             errors[prefix + "cost"] = ["A cost between 0 and the limit is required."];
         }
 
-        RateLimit[]? limits = null;
+        IReadOnlyList<RateLimit>? limits = null;
         if (check.Policy is { } policyName)
         {
             if (check.Limit is not null)
             {
                 errors[prefix + "policy"] = ["Give either a policy or a limit, not both."];
             }
-            else if (settings.FindPolicy(policyName) is { } policy)
+            else if (settings.FindLimits(policyName) is { } policy)
             {
-                limits = policy.Limits;
+                limits = policy;
             }
             else
             {
@@ -225,7 +225,7 @@ internal static class DecisionEndpoints
                 }
             }
 
-            if (!Floodgate.AspNetCore.Policies.PolicyCompiler.TryParseLimits(check.Limit, algorithm, null, settings.Options.Algorithm, out limits, out var limitError))
+            if (!settings.TryParseLimits(check.Limit, algorithm, out limits, out var limitError))
             {
                 errors[prefix + "limit"] = [limitError];
             }

@@ -1,8 +1,4 @@
-using Floodgate.AspNetCore;
-using Floodgate.AspNetCore.Identification;
-using Floodgate.AspNetCore.Policies;
-using Floodgate.Penalties;
-using Floodgate.Storage;
+using Floodgate.AspNetCore.Status;
 
 namespace Floodgate.Server.Status;
 
@@ -15,32 +11,11 @@ internal static class StatusEndpoints
         app.MapGet("/stats", StatusAsync).WithTags("Status").WithSummary("Your standing on every policy (consumes nothing)");
     }
 
-    private static async Task<IResult> StatusAsync(HttpContext context, FloodgateSettingsProvider provider, IdentityGuard identities, IRateLimitStore store, IPenaltyBox bans, TimeProvider time)
+    private static async Task<IResult> StatusAsync(HttpContext context, FloodgatePolicies policies, TimeProvider time)
     {
-        var settings = provider.Current;
-        var client = await identities.ConfirmAsync(settings.Identifier.Identify(context), context, settings.Options.Identification, context.RequestAborted);
-        var ban = await bans.GetBanAsync(client.Id, context.RequestAborted) ??
-            (client.PenaltyKey == client.Id ? null : await bans.GetBanAsync(client.PenaltyKey, context.RequestAborted));
-        var policies = new List<object>();
-        foreach (var policy in settings.Rules.Prepend(settings.DefaultPolicy))
-        {
-            var key = PolicyKey(policy, client, context);
-            var limits = new List<object>();
-            foreach (var limit in policy.Limits)
-            {
-                var standing = await store.PeekAsync(key, limit, context.RequestAborted);
-                limits.Add(new
-                {
-                    limit = limit.ToString(),
-                    remaining = Math.Max(standing.Remaining, 0),
-                    reset_after = Math.Round(standing.ResetAfter.TotalSeconds, 3),
-                    allowed = standing.IsAllowed,
-                });
-            }
-
-            policies.Add(new { policy = policy.Name, path = policy.Path?.Pattern, methods = policy.Methods?.Order(StringComparer.Ordinal), scope = policy.Scope.ToString(), limits });
-        }
-
+        var status = await policies.GetStatusAsync(context, context.RequestAborted);
+        var client = status.Client;
+        var ban = status.Ban;
         return Results.Ok(new
         {
             client = client.Id,
@@ -49,17 +24,20 @@ internal static class StatusEndpoints
             banned = ban is not null,
             ban_expires_at = ban?.ExpiresAt,
             retry_after = ban is null ? (double?)null : Math.Ceiling(ban.Remaining(time.GetUtcNow()).TotalSeconds),
-            policies,
+            policies = status.Policies.Select(policy => new
+            {
+                policy = policy.Name,
+                path = policy.Path,
+                methods = policy.Methods,
+                scope = policy.Scope.ToString(),
+                limits = policy.Standings.Select(standing => new
+                {
+                    limit = standing.Rule?.ToString(),
+                    remaining = Math.Max(standing.Remaining, 0),
+                    reset_after = Math.Round(standing.ResetAfter.TotalSeconds, 3),
+                    allowed = standing.IsAllowed,
+                }),
+            }),
         });
     }
-
-    /// <summary>The key a policy uses for this caller; endpoint- and global-scoped policies are keyed by route, so the status shows the path pattern's key.</summary>
-    private static string PolicyKey(RateLimitPolicy policy, ClientIdentity client, HttpContext context) => policy.Scope switch
-    {
-        RuleScope.ApiKey => policy.KeyPrefix + (client.ApiKeyHash ?? client.AddressKey),
-        RuleScope.Ip => policy.KeyPrefix + client.AddressKey,
-        RuleScope.Global => policy.KeyPrefix + "all",
-        RuleScope.Endpoint => policy.KeyPrefix + "endpoint:" + (policy.Methods?.FirstOrDefault() ?? context.Request.Method) + " " + policy.Path?.Pattern,
-        _ => policy.KeyPrefix + client.Id,
-    };
 }
