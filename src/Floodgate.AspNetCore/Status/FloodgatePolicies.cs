@@ -65,7 +65,9 @@ public sealed class FloodgatePolicies
             var standings = new RateLimitDecision[policy.Limits.Length];
             for (var i = 0; i < standings.Length; i++)
             {
-                standings[i] = await _store.PeekAsync(key, policy.Limits[i], cancellationToken).ConfigureAwait(false);
+                // The limit named on every standing, whichever store (or failure mode) answered.
+                var standing = await _store.PeekAsync(key, policy.Limits[i], cancellationToken).ConfigureAwait(false);
+                standings[i] = standing with { Rule = policy.Limits[i] };
             }
 
             policies.Add(new PolicyStatus(policy.Name, policy.Path?.Pattern, policy.Methods?.Order(StringComparer.Ordinal).ToArray(), policy.Scope, standings));

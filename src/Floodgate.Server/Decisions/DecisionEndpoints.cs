@@ -57,9 +57,9 @@ internal static class DecisionEndpoints
 {
     private const int MaxBatch = 32;
 
-    // The stores decide at most this many limits as one (InMemoryRateLimitStore's batch, which is also the Redis
-    // store's fallback): an atomic batch of more limits is refused, never decided in parts.
-    private const int MaxAtomicLimits = 32;
+    // Every store decides at most this many limits as one (RateLimitStore checks it): an atomic batch of more limits
+    // is refused, never decided in parts.
+    private const int MaxAtomicLimits = RateLimitStore.MaxBatchSize;
 
     public static void MapDecisionApi(this WebApplication app, KeyAuthorization authorization)
     {
