@@ -1,4 +1,5 @@
 using Floodgate.AspNetCore.Status;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Floodgate.Server.Status;
 
@@ -7,37 +8,36 @@ internal static class StatusEndpoints
 {
     public static void MapStatus(this WebApplication app)
     {
-        app.MapGet("/rate-limit/status", StatusAsync).WithTags("Status").WithSummary("Your standing on every policy (consumes nothing)");
-        app.MapGet("/stats", StatusAsync).WithTags("Status").WithSummary("Your standing on every policy (consumes nothing)");
+        app.MapGet("/rate-limit/status", StatusAsync).WithTags("Status").WithName("getRateLimitStatus")
+            .WithSummary("Your standing on every policy (consumes nothing)");
+        app.MapGet("/stats", StatusAsync).WithTags("Status").WithName("getOwnStats")
+            .WithSummary("Your standing on every policy (consumes nothing; same as /rate-limit/status)");
     }
 
-    private static async Task<IResult> StatusAsync(HttpContext context, FloodgatePolicies policies, TimeProvider time)
+    private static async Task<Ok<StatusResponse>> StatusAsync(HttpContext context, FloodgatePolicies policies, TimeProvider time)
     {
         var status = await policies.GetStatusAsync(context, context.RequestAborted);
         var client = status.Client;
         var ban = status.Ban;
-        return Results.Ok(new
+        var standings = new List<PolicyStanding>(status.Policies.Count);
+        foreach (var policy in status.Policies)
         {
-            client = client.Id,
-            address = client.AddressKey,
-            verified = client.IsVerified,
-            banned = ban is not null,
-            ban_expires_at = ban?.ExpiresAt,
-            retry_after = ban is null ? (double?)null : Math.Ceiling(ban.Remaining(time.GetUtcNow()).TotalSeconds),
-            policies = status.Policies.Select(policy => new
+            var limits = new List<LimitStanding>(policy.Standings.Count);
+            foreach (var standing in policy.Standings)
             {
-                policy = policy.Name,
-                path = policy.Path,
-                methods = policy.Methods,
-                scope = policy.Scope.ToString(),
-                limits = policy.Standings.Select(standing => new
-                {
-                    limit = standing.Rule?.ToString(),
-                    remaining = Math.Max(standing.Remaining, 0),
-                    reset_after = Math.Round(standing.ResetAfter.TotalSeconds, 3),
-                    allowed = standing.IsAllowed,
-                }),
-            }),
-        });
+                limits.Add(new LimitStanding(standing.Rule!.ToString(), Math.Max(standing.Remaining, 0), Math.Round(standing.ResetAfter.TotalSeconds, 3), standing.IsAllowed));
+            }
+
+            standings.Add(new PolicyStanding(policy.Name, policy.Path, policy.Methods, policy.Scope.ToString(), limits));
+        }
+
+        return TypedResults.Ok(new StatusResponse(
+            client.Id,
+            client.AddressKey,
+            client.IsVerified,
+            ban is not null,
+            ban?.ExpiresAt,
+            ban is null ? null : Math.Ceiling(ban.Remaining(time.GetUtcNow()).TotalSeconds),
+            standings));
     }
 }
