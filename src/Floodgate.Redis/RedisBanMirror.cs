@@ -81,7 +81,8 @@ internal sealed class RedisBanMirror(TimeProvider timeProvider, bool application
     /// <summary>The ban in force on <paramref name="clientId"/> as far as this mirror knows, or <see langword="null"/>.</summary>
     public BanRecord? Find(string clientId)
     {
-        if (!_own.IsEmpty && _own.TryGetValue(clientId, out var own))
+        // (No IsEmpty guard: on an empty ConcurrentDictionary, IsEmpty takes every lock; TryGetValue takes none.)
+        if (_own.TryGetValue(clientId, out var own))
         {
             if (TimeProvider.System.GetTimestamp() < own.Until)
             {
