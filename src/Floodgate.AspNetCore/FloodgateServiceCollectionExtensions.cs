@@ -1,6 +1,8 @@
+using System.Diagnostics.CodeAnalysis;
 using Floodgate.AspNetCore.Identification;
 using Floodgate.AspNetCore.Policies;
 using Floodgate.AspNetCore.RateLimiting;
+using Floodgate.AspNetCore.Status;
 using Floodgate.AspNetCore.Steps;
 using Floodgate.Diagnostics;
 using Floodgate.Penalties;
@@ -39,12 +41,17 @@ public static class FloodgateServiceCollectionExtensions
         services.TryAddSingleton<FloodgateSettingsProvider>();
         services.TryAddSingleton<RateLimitPolicyResolver>();
         services.TryAddSingleton<IdentityGuard>();
+        services.TryAddSingleton(sp => new FloodgatePolicies(
+            sp.GetRequiredService<FloodgateSettingsProvider>(),
+            sp.GetRequiredService<IdentityGuard>(),
+            sp.GetRequiredService<IRateLimitStore>(),
+            sp.GetRequiredService<IPenaltyBox>()));
+        // The store and the box read their options from section Floodgate (Memory, Penalty); AddFloodgateCore adds the rest.
         services.TryAddSingleton<InMemoryRateLimitStore>(sp =>
             new InMemoryRateLimitStore(sp.GetRequiredService<IOptions<FloodgateOptions>>().Value.Memory, sp.GetRequiredService<TimeProvider>()));
-        services.TryAddSingleton<IRateLimitStore>(sp => sp.GetRequiredService<InMemoryRateLimitStore>());
         services.TryAddSingleton<InMemoryPenaltyBox>(sp =>
             new InMemoryPenaltyBox(sp.GetRequiredService<IOptions<FloodgateOptions>>().Value.Penalty, sp.GetRequiredService<TimeProvider>()));
-        services.TryAddSingleton<IPenaltyBox>(sp => sp.GetRequiredService<InMemoryPenaltyBox>());
+        var builder = services.AddFloodgateCore();
 
         // The request path: its steps, the decider that sequences them, the one rejection writer.
         services.TryAddSingleton<BanStep>();
@@ -63,11 +70,11 @@ public static class FloodgateServiceCollectionExtensions
             sp.GetRequiredService<DecisionRecorder>(),
             sp.GetRequiredService<RejectionWriter>(),
             sp.GetRequiredService<TimeProvider>()));
-        return new FloodgateBuilder(services);
+        return builder;
     }
 
     /// <summary>Plugs in a tier resolver (e.g. an API-key lookup).</summary>
-    public static IFloodgateBuilder AddTierResolver<TResolver>(this IFloodgateBuilder builder)
+    public static IFloodgateBuilder AddTierResolver<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TResolver>(this IFloodgateBuilder builder)
         where TResolver : class, IClientTierResolver
     {
         ArgumentNullException.ThrowIfNull(builder);
@@ -79,7 +86,7 @@ public static class FloodgateServiceCollectionExtensions
     /// Verifies API keys with <typeparamref name="TValidator"/>: a key it accepts identifies its client on its own (own
     /// limits, own bans); without a validator every key is a claim that answers for its address too.
     /// </summary>
-    public static IFloodgateBuilder AddApiKeyValidator<TValidator>(this IFloodgateBuilder builder)
+    public static IFloodgateBuilder AddApiKeyValidator<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TValidator>(this IFloodgateBuilder builder)
         where TValidator : class, IApiKeyValidator
     {
         ArgumentNullException.ThrowIfNull(builder);
@@ -117,10 +124,5 @@ public static class FloodgateServiceCollectionExtensions
     {
         public ValueTask<bool> IsValidAsync(string apiKey, Microsoft.AspNetCore.Http.HttpContext context, CancellationToken cancellationToken) =>
             new(isValid(apiKey));
-    }
-
-    private sealed class FloodgateBuilder(IServiceCollection services) : IFloodgateBuilder
-    {
-        public IServiceCollection Services { get; } = services;
     }
 }

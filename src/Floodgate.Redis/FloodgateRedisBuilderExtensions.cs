@@ -1,5 +1,5 @@
 using System.Diagnostics.Metrics;
-using Floodgate.AspNetCore;
+using Floodgate.Configuration;
 using Floodgate.Diagnostics;
 using Floodgate.Penalties;
 using Floodgate.Storage;
@@ -12,7 +12,7 @@ using StackExchange.Redis;
 
 namespace Floodgate.Redis;
 
-/// <summary><c>services.AddFloodgate().AddRedis()</c>.</summary>
+/// <summary><c>services.AddFloodgate().AddRedis()</c> in a web application, <c>services.AddFloodgateCore().AddRedis()</c> in any other host.</summary>
 public static class FloodgateRedisBuilderExtensions
 {
     /// <summary>
@@ -27,7 +27,7 @@ public static class FloodgateRedisBuilderExtensions
         ArgumentNullException.ThrowIfNull(builder);
         var services = builder.Services;
         services.AddOptions<RedisStoreOptions>()
-            .Configure<IConfiguration>(static (_, configuration) => FloodgateOptionsBinder.Check<RedisStoreOptions>(configuration.GetSection(RedisStoreOptions.SectionName)))
+            .Configure<IConfiguration>(static (_, configuration) => ConfigurationCheck.Check<RedisStoreOptions>(configuration.GetSection(RedisStoreOptions.SectionName)))
             .BindConfiguration(RedisStoreOptions.SectionName)
             .Validate(Validate, "Floodgate:Redis is invalid.")
             .ValidateOnStart();
@@ -54,15 +54,19 @@ public static class FloodgateRedisBuilderExtensions
         services.Replace(ServiceDescriptor.Singleton<IRateLimitStore>(sp => sp.GetRequiredService<RedisRateLimitStore>()));
 
         // Bans hold on every instance; the in-memory box (still registered as itself) bans while Redis is away.
-        services.TryAddSingleton(sp => new RedisPenaltyBox(
-            sp.GetRequiredService<IConnectionMultiplexer>(),
-            sp.GetRequiredService<IOptions<RedisStoreOptions>>().Value,
-            sp.GetRequiredService<IOptions<FloodgateOptions>>().Value.Penalty,
-            sp.GetRequiredService<InMemoryPenaltyBox>(),
-            sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILogger<RedisPenaltyBox>>())
+        services.TryAddSingleton(sp =>
         {
-            Metrics = sp.GetService<FloodgateMetrics>(),
+            var memory = sp.GetRequiredService<InMemoryPenaltyBox>();
+            return new RedisPenaltyBox(
+                sp.GetRequiredService<IConnectionMultiplexer>(),
+                sp.GetRequiredService<IOptions<RedisStoreOptions>>().Value,
+                memory.Options,
+                memory,
+                sp.GetRequiredService<TimeProvider>(),
+                sp.GetRequiredService<ILogger<RedisPenaltyBox>>())
+            {
+                Metrics = sp.GetService<FloodgateMetrics>(),
+            };
         });
         services.Replace(ServiceDescriptor.Singleton<IPenaltyBox>(sp => sp.GetRequiredService<RedisPenaltyBox>()));
         services.AddHealthChecks().Add(new Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckRegistration(

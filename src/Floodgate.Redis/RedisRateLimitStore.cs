@@ -20,7 +20,7 @@ namespace Floodgate.Redis;
 /// the <see cref="RedisFailureMode"/> answers. Any other error (a script error, a bug of ours) is logged as an error,
 /// reported by the health check and thrown to the caller: it is never mistaken for an outage.
 /// </summary>
-public sealed class RedisRateLimitStore : IRateLimitStore, IDisposable
+public sealed class RedisRateLimitStore : RateLimitStore, IDisposable
 {
     /// <summary>
     /// State lives on the primary: a replica's answer is never a decision. While no primary is known (a failover under
@@ -97,37 +97,17 @@ public sealed class RedisRateLimitStore : IRateLimitStore, IDisposable
     public event Action<bool>? DegradedChanged;
 
     /// <inheritdoc />
-    public ValueTask<RateLimitDecision> AcquireAsync(string key, RateLimit limit, long cost = 1, CancellationToken cancellationToken = default)
+    protected override ValueTask<RateLimitDecision> AcquireCoreAsync(string key, RateLimit limit, long cost, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(key);
-        ArgumentNullException.ThrowIfNull(limit);
-        ArgumentOutOfRangeException.ThrowIfNegative(cost);
         // No async frame of its own: the core's ValueTask is the answer (one state machine less per decision). The
         // request and its decision live in the pooled waiter: a single decision allocates no arrays.
         var waiter = BatchWaiter.RentSingle(new RateLimitRequest(key, limit, cost));
-        return AcquireAllCoreAsync(waiter, waiter.SingleDecision, cancellationToken);
+        return DecideAsync(waiter, waiter.SingleDecision, cancellationToken);
     }
 
     /// <inheritdoc />
-    public ValueTask<RateLimitDecision> AcquireAllAsync(ReadOnlyMemory<RateLimitRequest> requests, Memory<RateLimitDecision> decisions, CancellationToken cancellationToken = default)
+    protected override async ValueTask<RateLimitDecision> PeekCoreAsync(string key, RateLimit limit, CancellationToken cancellationToken)
     {
-        ArgumentOutOfRangeException.ThrowIfZero(requests.Length, nameof(requests));
-        ArgumentOutOfRangeException.ThrowIfLessThan(decisions.Length, requests.Length, nameof(decisions));
-        foreach (var request in requests.Span)
-        {
-            ArgumentNullException.ThrowIfNull(request.Key, nameof(requests));
-            ArgumentNullException.ThrowIfNull(request.Limit, nameof(requests));
-            ArgumentOutOfRangeException.ThrowIfNegative(request.Cost, nameof(requests));
-        }
-
-        return AcquireAllCoreAsync(BatchWaiter.Rent(requests), decisions[..requests.Length], cancellationToken);
-    }
-
-    /// <inheritdoc />
-    public async ValueTask<RateLimitDecision> PeekAsync(string key, RateLimit limit, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(key);
-        ArgumentNullException.ThrowIfNull(limit);
         if (Unavailable())
         {
             return await _fallback.PeekAsync(key, limit, cancellationToken).ConfigureAwait(false);
@@ -148,10 +128,8 @@ public sealed class RedisRateLimitStore : IRateLimitStore, IDisposable
     }
 
     /// <inheritdoc />
-    public async ValueTask ResetAsync(string key, RateLimit limit, CancellationToken cancellationToken = default)
+    protected override async ValueTask ResetCoreAsync(string key, RateLimit limit, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(key);
-        ArgumentNullException.ThrowIfNull(limit);
         var stateKey = StateKey(key, limit);
         _overLimit.TryRemove(stateKey, out _);
         await _fallback.ResetAsync(key, limit, cancellationToken).ConfigureAwait(false);
@@ -183,8 +161,13 @@ public sealed class RedisRateLimitStore : IRateLimitStore, IDisposable
         _fallback.Dispose();
     }
 
+    /// <inheritdoc />
+    protected override ValueTask<RateLimitDecision> AcquireAllCoreAsync(ReadOnlyMemory<RateLimitRequest> requests, Memory<RateLimitDecision> decisions, CancellationToken cancellationToken) =>
+        DecideAsync(BatchWaiter.Rent(requests), decisions, cancellationToken);
+
+    /// <summary>Decides <paramref name="waiter"/>'s request: the over-limit cache, the failure mode, or Redis (batched unless its limits span slots).</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<RateLimitDecision> AcquireAllCoreAsync(BatchWaiter waiter, Memory<RateLimitDecision> decisionMemory, CancellationToken cancellationToken)
+    private async ValueTask<RateLimitDecision> DecideAsync(BatchWaiter waiter, Memory<RateLimitDecision> decisionMemory, CancellationToken cancellationToken)
     {
         var requestMemory = waiter.Requests;
         try

@@ -95,10 +95,11 @@ public sealed class RateLimit : IEquatable<RateLimit>, IParsable<RateLimit>
     /// <summary>The most units admitted at once: <see cref="Burst"/> when set, otherwise <see cref="Count"/>.</summary>
     public long Capacity { get; }
 
-    internal long WindowMicroseconds { get; }
+    /// <summary>The length of the window in whole microseconds, the unit of every algorithm and store script.</summary>
+    public long WindowMicroseconds { get; }
 
     /// <summary>GCRA emission interval in whole microseconds, rounded up so integer arithmetic never admits more than the limit.</summary>
-    internal long GcraInterval { get; }
+    public long GcraInterval { get; }
 
     /// <summary>The same rate with another algorithm (the burst is dropped where the algorithm has none).</summary>
     public RateLimit WithAlgorithm(RateLimitAlgorithm algorithm) =>

@@ -28,14 +28,18 @@ public readonly record struct RateLimitDecision(
     /// <summary>This decision attributed to <paramref name="layer"/>.</summary>
     public RateLimitDecision WithLayer(RateLimitLayer layer) => this with { Layer = layer };
 
-    internal static RateLimitDecision Allow(RateLimit rule, long remaining, long resetAfterMicroseconds) =>
+    /// <summary>An admission under <paramref name="rule"/>: <paramref name="remaining"/> units left, the full limit back after <paramref name="resetAfterMicroseconds"/>.</summary>
+    public static RateLimitDecision Allow(RateLimit rule, long remaining, long resetAfterMicroseconds) =>
         new(true, rule.Count, remaining, FromMicroseconds(resetAfterMicroseconds), TimeSpan.Zero, RateLimitDenialReason.None, rule);
 
-    internal static RateLimitDecision Deny(RateLimit rule, long remaining, long resetAfterMicroseconds, long retryAfterMicroseconds) =>
+    /// <summary>A denial under <paramref name="rule"/> (<see cref="RateLimitDenialReason.LimitExceeded"/>) that fits again after <paramref name="retryAfterMicroseconds"/> (at least one microsecond).</summary>
+    public static RateLimitDecision Deny(RateLimit rule, long remaining, long resetAfterMicroseconds, long retryAfterMicroseconds) =>
         new(false, rule.Count, remaining, FromMicroseconds(resetAfterMicroseconds), FromMicroseconds(Math.Max(retryAfterMicroseconds, 1)), RateLimitDenialReason.LimitExceeded, rule);
 
-    internal static RateLimitDecision TooCostly(RateLimit rule, long remaining, long resetAfterMicroseconds) =>
+    /// <summary>A denial of a cost larger than <paramref name="rule"/> can ever admit (<see cref="RateLimitDenialReason.CostExceedsLimit"/>): retrying never helps.</summary>
+    public static RateLimitDecision TooCostly(RateLimit rule, long remaining, long resetAfterMicroseconds) =>
         new(false, rule.Count, remaining, FromMicroseconds(resetAfterMicroseconds), Timeout.InfiniteTimeSpan, RateLimitDenialReason.CostExceedsLimit, rule);
 
-    internal static TimeSpan FromMicroseconds(long microseconds) => microseconds <= 0 ? TimeSpan.Zero : TimeSpan.FromTicks(microseconds * 10);
+    /// <summary>A span of <paramref name="microseconds"/>, zero when not positive.</summary>
+    public static TimeSpan FromMicroseconds(long microseconds) => microseconds <= 0 ? TimeSpan.Zero : TimeSpan.FromTicks(microseconds * 10);
 }

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Security.Claims;
 using System.Text.Encodings.Web;
 using Floodgate.AspNetCore;
+using Floodgate.Storage.Testing;
 using Floodgate.Testing;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Hosting.Server;

@@ -1,3 +1,4 @@
+using Floodgate.Storage.Testing;
 using Floodgate.Testing;
 using Microsoft.Extensions.Time.Testing;
 

@@ -1,5 +1,6 @@
 using CsCheck;
 using Floodgate.Storage;
+using Floodgate.Storage.Testing;
 using Floodgate.Testing;
 using Microsoft.Extensions.Time.Testing;
 

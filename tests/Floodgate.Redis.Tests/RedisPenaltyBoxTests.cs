@@ -1,5 +1,6 @@
 using Floodgate.AspNetCore;
 using Floodgate.Penalties;
+using Floodgate.Storage.Testing;
 using Floodgate.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Floodgate.Storage.Testing;
 using Floodgate.Testing;
 using Microsoft.Extensions.Time.Testing;
 

@@ -1,4 +1,4 @@
-using Floodgate.AspNetCore;
+using Floodgate.AspNetCore.Status;
 using Floodgate.Server.Admin;
 using Floodgate.Storage;
 
@@ -13,9 +13,9 @@ internal static class DecisionEndpoints
 {
     private const int MaxBatch = 32;
 
-    // The stores decide at most this many limits as one (InMemoryRateLimitStore's batch, which is also the Redis
-    // store's fallback): an atomic batch of more limits is refused, never decided in parts.
-    private const int MaxAtomicLimits = 32;
+    // Every store decides at most this many limits as one (RateLimitStore checks it): an atomic batch of more limits
+    // is refused, never decided in parts.
+    private const int MaxAtomicLimits = RateLimitStore.MaxBatchSize;
 
     public static void MapDecisionApi(this WebApplication app)
     {
@@ -37,7 +37,7 @@ internal static class DecisionEndpoints
             .ProducesProblem(StatusCodes.Status401Unauthorized);
     }
 
-    private static async Task<IResult> CheckAsync(HttpContext context, IRateLimitStore store, FloodgateSettingsProvider settings)
+    private static async Task<IResult> CheckAsync(HttpContext context, IRateLimitStore store, FloodgatePolicies settings)
     {
         var request = await Json.ReadAsync(context, ServerJsonContext.Default.CheckRequest);
         if (request.Error is { } error)
@@ -45,7 +45,7 @@ internal static class DecisionEndpoints
             return error;
         }
 
-        if (!TryResolve(request.Value!, settings.Current, "", out var resolved, out var errors))
+        if (!TryResolve(request.Value!, settings, "", out var resolved, out var errors))
         {
             return Results.ValidationProblem(errors);
         }
@@ -55,7 +55,7 @@ internal static class DecisionEndpoints
         return Results.Ok(ToResponse(decision));
     }
 
-    private static async Task<IResult> BatchAsync(HttpContext context, IRateLimitStore store, FloodgateSettingsProvider settings)
+    private static async Task<IResult> BatchAsync(HttpContext context, IRateLimitStore store, FloodgatePolicies settings)
     {
         var request = await Json.ReadAsync(context, ServerJsonContext.Default.BatchCheckRequest);
         if (request.Error is { } error)
@@ -74,7 +74,7 @@ internal static class DecisionEndpoints
         var errors = new Dictionary<string, string[]>();
         for (var i = 0; i < checks.Count; i++)
         {
-            if (TryResolve(checks[i], settings.Current, $"checks[{i}].", out var resolved, out var checkErrors))
+            if (TryResolve(checks[i], settings, $"checks[{i}].", out var resolved, out var checkErrors))
             {
                 all.AddRange(resolved);
                 owners.AddRange(Enumerable.Repeat(i, resolved.Length));
@@ -136,7 +136,7 @@ internal static class DecisionEndpoints
         return Results.Ok(responses);
     }
 
-    private static bool TryResolve(CheckRequest check, FloodgateSettings settings, string prefix, out RateLimitRequest[] requests, out Dictionary<string, string[]> errors)
+    private static bool TryResolve(CheckRequest check, FloodgatePolicies settings, string prefix, out RateLimitRequest[] requests, out Dictionary<string, string[]> errors)
     {
         errors = [];
         requests = [];
@@ -151,16 +151,16 @@ internal static class DecisionEndpoints
             errors[prefix + "cost"] = ["A cost between 0 and the limit is required."];
         }
 
-        RateLimit[]? limits = null;
+        IReadOnlyList<RateLimit>? limits = null;
         if (check.Policy is { } policyName)
         {
             if (check.Limit is not null)
             {
                 errors[prefix + "policy"] = ["Give either a policy or a limit, not both."];
             }
-            else if (settings.FindPolicy(policyName) is { } policy)
+            else if (settings.FindLimits(policyName) is { } policy)
             {
-                limits = policy.Limits;
+                limits = policy;
             }
             else
             {
@@ -186,7 +186,7 @@ internal static class DecisionEndpoints
                 }
             }
 
-            if (!Floodgate.AspNetCore.Policies.PolicyCompiler.TryParseLimits(check.Limit, algorithm, null, settings.Options.Algorithm, out limits, out var limitError))
+            if (!settings.TryParseLimits(check.Limit, algorithm, out limits, out var limitError))
             {
                 errors[prefix + "limit"] = [limitError];
             }

@@ -27,7 +27,7 @@ namespace Floodgate.Server.Envoy;
 internal sealed class EnvoyRateLimitService(RlsConfigSource config, IRateLimitStore store, RlsMetrics metrics, TimeProvider timeProvider, IOptions<EnvoyRlsOptions> options)
     : RateLimitService.RateLimitServiceBase
 {
-    private const int MaxBatch = 32;
+    private const int MaxBatch = RateLimitStore.MaxBatchSize;
     private const int MaxOverrides = 1024;
     private const string WithinLimit = "within_limit";
     private const string OverLimit = "over_limit";

@@ -61,7 +61,7 @@ public sealed record PolicyDocument
             errors["id"] = ["1 to 64 letters, digits, '-', '_' or '.'; not 'default'."];
         }
 
-        if (!PathPattern.TryParse(Path, out _, out var pathError))
+        if (!RuleValidator.IsValidPath(Path, out var pathError))
         {
             errors["path"] = [pathError + "."];
         }
@@ -104,8 +104,7 @@ public sealed record PolicyDocument
         if (errors.Count == 0)
         {
             // Everything parses on its own; let the rule compiler judge the combination (e.g. a burst on FixedWindow).
-            var problems = new List<string>();
-            PolicyCompiler.CompileRule(ToRule(), "policy", Id ?? "policy", options, problems);
+            var problems = RuleValidator.Validate(ToRule(), options, "policy");
             if (problems.Count > 0)
             {
                 errors[Burst is null ? "limit" : "burst"] = [.. problems];

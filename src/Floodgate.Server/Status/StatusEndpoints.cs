@@ -1,8 +1,4 @@
-using Floodgate.AspNetCore;
-using Floodgate.AspNetCore.Identification;
-using Floodgate.AspNetCore.Policies;
-using Floodgate.Penalties;
-using Floodgate.Storage;
+using Floodgate.AspNetCore.Status;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Floodgate.Server.Status;
@@ -18,24 +14,21 @@ internal static class StatusEndpoints
             .WithSummary("Your standing on every policy (consumes nothing; same as /rate-limit/status)");
     }
 
-    private static async Task<Ok<StatusResponse>> StatusAsync(HttpContext context, FloodgateSettingsProvider provider, IdentityGuard identities, IRateLimitStore store, IPenaltyBox bans, TimeProvider time)
+    private static async Task<Ok<StatusResponse>> StatusAsync(HttpContext context, FloodgatePolicies policies, TimeProvider time)
     {
-        var settings = provider.Current;
-        var client = await identities.ConfirmAsync(settings.Identifier.Identify(context), context, settings.Options.Identification, context.RequestAborted);
-        var ban = await bans.GetBanAsync(client.Id, context.RequestAborted) ??
-            (client.PenaltyKey == client.Id ? null : await bans.GetBanAsync(client.PenaltyKey, context.RequestAborted));
-        var policies = new List<PolicyStanding>();
-        foreach (var policy in settings.Rules.Prepend(settings.DefaultPolicy))
+        var status = await policies.GetStatusAsync(context, context.RequestAborted);
+        var client = status.Client;
+        var ban = status.Ban;
+        var standings = new List<PolicyStanding>(status.Policies.Count);
+        foreach (var policy in status.Policies)
         {
-            var key = PolicyKey(policy, client, context);
-            var limits = new List<LimitStanding>();
-            foreach (var limit in policy.Limits)
+            var limits = new List<LimitStanding>(policy.Standings.Count);
+            foreach (var standing in policy.Standings)
             {
-                var standing = await store.PeekAsync(key, limit, context.RequestAborted);
-                limits.Add(new LimitStanding(limit.ToString(), Math.Max(standing.Remaining, 0), Math.Round(standing.ResetAfter.TotalSeconds, 3), standing.IsAllowed));
+                limits.Add(new LimitStanding(standing.Rule!.ToString(), Math.Max(standing.Remaining, 0), Math.Round(standing.ResetAfter.TotalSeconds, 3), standing.IsAllowed));
             }
 
-            policies.Add(new PolicyStanding(policy.Name, policy.Path?.Pattern, policy.Methods?.Order(StringComparer.Ordinal), policy.Scope.ToString(), limits));
+            standings.Add(new PolicyStanding(policy.Name, policy.Path, policy.Methods, policy.Scope.ToString(), limits));
         }
 
         return TypedResults.Ok(new StatusResponse(
@@ -45,16 +38,6 @@ internal static class StatusEndpoints
             ban is not null,
             ban?.ExpiresAt,
             ban is null ? null : Math.Ceiling(ban.Remaining(time.GetUtcNow()).TotalSeconds),
-            policies));
+            standings));
     }
-
-    /// <summary>The key a policy uses for this caller; endpoint- and global-scoped policies are keyed by route, so the status shows the path pattern's key.</summary>
-    private static string PolicyKey(RateLimitPolicy policy, ClientIdentity client, HttpContext context) => policy.Scope switch
-    {
-        RuleScope.ApiKey => policy.KeyPrefix + (client.ApiKeyHash ?? client.AddressKey),
-        RuleScope.Ip => policy.KeyPrefix + client.AddressKey,
-        RuleScope.Global => policy.KeyPrefix + "all",
-        RuleScope.Endpoint => policy.KeyPrefix + "endpoint:" + (policy.Methods?.FirstOrDefault() ?? context.Request.Method) + " " + policy.Path?.Pattern,
-        _ => policy.KeyPrefix + client.Id,
-    };
 }

@@ -1,14 +1,14 @@
 namespace Floodgate.Algorithms;
 
 /// <summary>Dispatches to the algorithm a limit names. Every algorithm is a pure function of (state, limit, now, cost).</summary>
-internal static class RateLimitAlgorithms
+public static class RateLimitAlgorithms
 {
     /// <summary>
     /// Decides a request of <paramref name="cost"/> units at <paramref name="now"/> (microseconds since the Unix epoch).
     /// With <paramref name="consume"/> the admitted cost is recorded in <paramref name="state"/>; a denial never records anything.
     /// <paramref name="expiresAt"/> is the time from which the state is equivalent to a fresh one.
     /// </summary>
-    public static RateLimitDecision Decide(ref AlgorithmState state, RateLimit limit, long now, long cost, bool consume, out long expiresAt) =>
+    internal static RateLimitDecision Decide(ref AlgorithmState state, RateLimit limit, long now, long cost, bool consume, out long expiresAt) =>
         limit.Algorithm switch
         {
             RateLimitAlgorithm.SlidingWindowCounter => SlidingWindowCounter.Decide(ref state, limit, now, cost, consume, out expiresAt),
@@ -20,7 +20,7 @@ internal static class RateLimitAlgorithms
         };
 
     /// <summary>The standing of a key without consuming: whether one more unit fits, and how many units are left.</summary>
-    public static RateLimitDecision Peek(ref AlgorithmState state, RateLimit limit, long now, out long expiresAt)
+    internal static RateLimitDecision Peek(ref AlgorithmState state, RateLimit limit, long now, out long expiresAt)
     {
         var decision = Decide(ref state, limit, now, 1, consume: false, out expiresAt);
         return decision.IsAllowed ? decision with { Remaining = decision.Remaining + 1 } : decision;

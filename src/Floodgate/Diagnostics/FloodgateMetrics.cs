@@ -5,10 +5,12 @@ namespace Floodgate.Diagnostics;
 
 /// <summary>
 /// The <c>Floodgate</c> meter: decisions by policy, layer and outcome; the duration of a check; bans; store errors.
-/// Tags are built only when an instrument is listened to.
+/// Tags are built only when an instrument is listened to. A store or penalty box of one's own reports its failures through
+/// <see cref="StoreError"/>, as the Redis store does.
 /// </summary>
-internal sealed class FloodgateMetrics
+public sealed class FloodgateMetrics
 {
+    /// <summary>The meter's name: <c>AddMeter("Floodgate")</c> in OpenTelemetry listens to every Floodgate instrument.</summary>
     public const string MeterName = "Floodgate";
 
     /// <summary>The source of <c>floodgate.check</c> spans.</summary>
@@ -19,8 +21,10 @@ internal sealed class FloodgateMetrics
     private readonly Counter<long> _bans;
     private readonly Counter<long> _storeErrors;
 
+    /// <summary>Creates the instruments on a meter from <paramref name="meterFactory"/> (the application's, in DI).</summary>
     public FloodgateMetrics(IMeterFactory meterFactory)
     {
+        ArgumentNullException.ThrowIfNull(meterFactory);
         var meter = meterFactory.Create(MeterName);
         _decisions = meter.CreateCounter<long>("floodgate.decisions", "{decision}", "Rate-limit decisions, by policy, layer and outcome.");
         _checkDuration = meter.CreateHistogram<double>(
@@ -67,6 +71,7 @@ internal sealed class FloodgateMetrics
         }
     }
 
+    /// <summary>Counts one client banned for repeated violations (<c>floodgate.bans</c>).</summary>
     public void Ban()
     {
         if (_bans.Enabled)
@@ -75,6 +80,7 @@ internal sealed class FloodgateMetrics
         }
     }
 
+    /// <summary>Counts one store call that failed or timed out (<c>floodgate.store.errors</c>), tagged with the store's name.</summary>
     public void StoreError(string store)
     {
         if (_storeErrors.Enabled)

@@ -26,6 +26,9 @@ public sealed class InMemoryPenaltyBox : IPenaltyBox, IDisposable
         _violations = new InMemoryRateLimitStore(new InMemoryStoreOptions { CleanupInterval = TimeSpan.FromMinutes(1) }, _timeProvider);
     }
 
+    /// <summary>The thresholds this box bans by (validated); a shared box such as the Redis one bans by the same.</summary>
+    public PenaltyOptions Options => _options;
+
     /// <summary>Raised when a client is banned (by violations or by an operator).</summary>
     public event Action<BanRecord>? Banned;
 

@@ -4,31 +4,25 @@ namespace Floodgate.Storage;
 
 public sealed partial class InMemoryRateLimitStore
 {
-    private const int MaxBatch = 32;
-
     [ThreadStatic]
     private static Entry[]? t_batchEntries;
 
     /// <inheritdoc />
-    public ValueTask<RateLimitDecision> AcquireAllAsync(ReadOnlyMemory<RateLimitRequest> requests, Memory<RateLimitDecision> decisions, CancellationToken cancellationToken = default) =>
-        new(AcquireAll(requests.Span, decisions.Span));
+    protected override ValueTask<RateLimitDecision> AcquireAllCoreAsync(ReadOnlyMemory<RateLimitRequest> requests, Memory<RateLimitDecision> decisions, CancellationToken cancellationToken) =>
+        new(AcquireAllChecked(requests.Span, decisions.Span));
 
     /// <summary>
-    /// The synchronous form of <see cref="AcquireAllAsync"/>: locks every entry of the batch (in a fixed order, so
-    /// batches never deadlock), decides all without consuming, and consumes only when all admit.
+    /// The synchronous form of <see cref="RateLimitStore.AcquireAllAsync"/>: locks every entry of the batch (in a fixed
+    /// order, so batches never deadlock), decides all without consuming, and consumes only when all admit.
     /// </summary>
     public RateLimitDecision AcquireAll(ReadOnlySpan<RateLimitRequest> requests, Span<RateLimitDecision> decisions)
     {
-        ArgumentOutOfRangeException.ThrowIfZero(requests.Length, nameof(requests));
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(requests.Length, MaxBatch, nameof(requests));
-        ArgumentOutOfRangeException.ThrowIfLessThan(decisions.Length, requests.Length, nameof(decisions));
-        foreach (var request in requests)
-        {
-            ArgumentNullException.ThrowIfNull(request.Key, nameof(requests));
-            ArgumentNullException.ThrowIfNull(request.Limit, nameof(requests));
-            ArgumentOutOfRangeException.ThrowIfNegative(request.Cost, nameof(requests));
-        }
+        ThrowIfInvalid(requests, decisions.Length);
+        return AcquireAllChecked(requests, decisions);
+    }
 
+    private RateLimitDecision AcquireAllChecked(ReadOnlySpan<RateLimitRequest> requests, Span<RateLimitDecision> decisions)
+    {
         if (requests.Length == 1)
         {
             var single = AcquireCore(requests[0].Key, requests[0].Limit, requests[0].Cost).WithLayer(requests[0].Layer);
@@ -42,7 +36,7 @@ public sealed partial class InMemoryRateLimitStore
     private RateLimitDecision AcquireAllCore(ReadOnlySpan<RateLimitRequest> requests, Span<RateLimitDecision> decisions)
     {
         var count = requests.Length;
-        var entries = t_batchEntries ??= new Entry[MaxBatch];
+        var entries = t_batchEntries ??= new Entry[MaxBatchSize];
         Span<int> order = stackalloc int[count];
         var now = RateLimitAlgorithms.Now(_timeProvider);
         try

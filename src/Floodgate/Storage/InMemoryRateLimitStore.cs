@@ -19,7 +19,7 @@ namespace Floodgate.Storage;
 /// gets two entries. Invariant: under its stripe lock, an entry is linked in the current table exactly when it is not
 /// <see cref="Entry.Removed"/>.</para>
 /// </remarks>
-public sealed partial class InMemoryRateLimitStore : IRateLimitStore, IDisposable
+public sealed partial class InMemoryRateLimitStore : RateLimitStore, IDisposable
 {
     private const int MaxBuckets = 1 << 30;
 
@@ -60,34 +60,36 @@ public sealed partial class InMemoryRateLimitStore : IRateLimitStore, IDisposabl
     public long Evictions => Interlocked.Read(ref _evictions);
 
     /// <inheritdoc />
-    public ValueTask<RateLimitDecision> AcquireAsync(string key, RateLimit limit, long cost = 1, CancellationToken cancellationToken = default) =>
-        new(Acquire(key, limit, cost));
+    protected override ValueTask<RateLimitDecision> AcquireCoreAsync(string key, RateLimit limit, long cost, CancellationToken cancellationToken) =>
+        new(AcquireCore(key, limit, cost));
 
     /// <inheritdoc />
-    public ValueTask<RateLimitDecision> PeekAsync(string key, RateLimit limit, CancellationToken cancellationToken = default) =>
-        new(Peek(key, limit));
+    protected override ValueTask<RateLimitDecision> PeekCoreAsync(string key, RateLimit limit, CancellationToken cancellationToken) =>
+        new(PeekCore(key, limit));
 
     /// <inheritdoc />
-    public ValueTask ResetAsync(string key, RateLimit limit, CancellationToken cancellationToken = default)
+    protected override ValueTask ResetCoreAsync(string key, RateLimit limit, CancellationToken cancellationToken)
     {
-        Reset(key, limit);
+        ResetCore(key, limit);
         return ValueTask.CompletedTask;
     }
 
-    /// <summary>The synchronous form of <see cref="AcquireAsync"/>.</summary>
+    /// <summary>The synchronous form of <see cref="RateLimitStore.AcquireAsync"/>.</summary>
     public RateLimitDecision Acquire(string key, RateLimit limit, long cost = 1)
     {
-        ArgumentNullException.ThrowIfNull(key);
-        ArgumentNullException.ThrowIfNull(limit);
-        ArgumentOutOfRangeException.ThrowIfNegative(cost);
+        ThrowIfInvalid(key, limit, cost);
         return AcquireCore(key, limit, cost);
     }
 
-    /// <summary>The synchronous form of <see cref="PeekAsync"/>.</summary>
+    /// <summary>The synchronous form of <see cref="RateLimitStore.PeekAsync"/>.</summary>
     public RateLimitDecision Peek(string key, RateLimit limit)
     {
-        ArgumentNullException.ThrowIfNull(key);
-        ArgumentNullException.ThrowIfNull(limit);
+        ThrowIfInvalid(key, limit);
+        return PeekCore(key, limit);
+    }
+
+    private RateLimitDecision PeekCore(string key, RateLimit limit)
+    {
         var now = RateLimitAlgorithms.Now(_timeProvider);
         var entry = FindExact(key, limit, Hash(key, limit));
         if (entry is null)
@@ -108,11 +110,15 @@ public sealed partial class InMemoryRateLimitStore : IRateLimitStore, IDisposabl
         }
     }
 
-    /// <summary>The synchronous form of <see cref="ResetAsync"/>.</summary>
+    /// <summary>The synchronous form of <see cref="RateLimitStore.ResetAsync"/>.</summary>
     public void Reset(string key, RateLimit limit)
     {
-        ArgumentNullException.ThrowIfNull(key);
-        ArgumentNullException.ThrowIfNull(limit);
+        ThrowIfInvalid(key, limit);
+        ResetCore(key, limit);
+    }
+
+    private void ResetCore(string key, RateLimit limit)
+    {
         if (FindExact(key, limit, Hash(key, limit)) is { } entry)
         {
             Remove(entry, expiredBy: long.MaxValue);

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Floodgate.Storage;
+using Floodgate.Storage.Testing;
 using Floodgate.Testing;
 using Microsoft.Extensions.Time.Testing;
 

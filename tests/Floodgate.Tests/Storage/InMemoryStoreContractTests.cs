@@ -1,4 +1,5 @@
 using Floodgate.Storage;
+using Floodgate.Storage.Testing;
 using Floodgate.Testing;
 using Microsoft.Extensions.Time.Testing;
 

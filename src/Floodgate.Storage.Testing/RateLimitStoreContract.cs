@@ -1,25 +1,28 @@
-using Floodgate.Storage;
 using Microsoft.Extensions.Time.Testing;
 using Xunit;
 
-namespace Floodgate.Testing;
+namespace Floodgate.Storage.Testing;
 
 /// <summary>
 /// What every store does with every algorithm. A test class per (store, algorithm) inherits it; the Redis store
-/// runs the same facts as the memory store. Time starts at a day boundary and is only ever advanced.
+/// runs the same facts as the memory store, and a store of one's own runs them too. Time starts at a day boundary
+/// and is only ever advanced: the store must read its clock from the <see cref="FakeTimeProvider"/> it is given.
 /// </summary>
 public abstract class RateLimitStoreContract
 {
     /// <summary>Midnight UTC: aligned to every window of a minute, an hour and a day.</summary>
     public static readonly DateTimeOffset Start = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
+    /// <summary>The clock every store of the test reads; facts advance it.</summary>
     protected FakeTimeProvider Time { get; } = new(Start);
 
+    /// <summary>The algorithm whose limits the facts use.</summary>
     protected abstract RateLimitAlgorithm Algorithm { get; }
 
     /// <summary>A store that reads its clock from <paramref name="time"/>.</summary>
     protected abstract IRateLimitStore CreateStore(FakeTimeProvider time);
 
+    /// <summary>A limit of <paramref name="count"/> per <paramref name="window"/> under <see cref="Algorithm"/>.</summary>
     protected RateLimit Limit(long count, TimeSpan window) => new(count, window, Algorithm);
 
     /// <summary>
@@ -31,8 +34,10 @@ public abstract class RateLimitStoreContract
     {
     }
 
+    /// <summary>The test's cancellation token.</summary>
     protected static CancellationToken Token => TestContext.Current.CancellationToken;
 
+    /// <summary>Acquire: up to limit, admits each with falling remaining.</summary>
     [Fact]
     public async Task Acquire_UpToLimit_AdmitsEachWithFallingRemaining()
     {
@@ -53,6 +58,7 @@ public abstract class RateLimitStoreContract
         AssertStateKept(store, "client", limit);
     }
 
+    /// <summary>Acquire: over limit, denies with retry after.</summary>
     [Fact]
     public async Task Acquire_OverLimit_DeniesWithRetryAfter()
     {
@@ -69,6 +75,7 @@ public abstract class RateLimitStoreContract
         Assert.True(denied.CanRetry);
     }
 
+    /// <summary>Acquire: denied, consumes nothing.</summary>
     [Fact]
     public async Task Acquire_Denied_ConsumesNothing()
     {
@@ -88,6 +95,7 @@ public abstract class RateLimitStoreContract
         AssertStateKept(store, "client", limit);
     }
 
+    /// <summary>Acquire: cost above limit, is denied for good without consuming.</summary>
     [Fact]
     public async Task Acquire_CostAboveLimit_IsDeniedForGoodWithoutConsuming()
     {
@@ -103,6 +111,7 @@ public abstract class RateLimitStoreContract
         Assert.Equal(10, (await store.PeekAsync("client", limit, Token)).Remaining);
     }
 
+    /// <summary>Acquire: after retry after, admits again.</summary>
     [Fact]
     public async Task Acquire_AfterRetryAfter_AdmitsAgain()
     {
@@ -120,6 +129,7 @@ public abstract class RateLimitStoreContract
         AssertStateKept(store, "client", limit);
     }
 
+    /// <summary>Acquire: just before retry after, is still denied.</summary>
     [Fact]
     public async Task Acquire_JustBeforeRetryAfter_IsStillDenied()
     {
@@ -137,6 +147,7 @@ public abstract class RateLimitStoreContract
         AssertStateKept(store, "client", limit);
     }
 
+    /// <summary>Acquire: after reset after, has the whole limit again.</summary>
     [Fact]
     public async Task Acquire_AfterResetAfter_HasTheWholeLimitAgain()
     {
@@ -152,6 +163,7 @@ public abstract class RateLimitStoreContract
         Assert.True(standing.IsAllowed);
     }
 
+    /// <summary>Peek: never consumes.</summary>
     [Fact]
     public async Task Peek_NeverConsumes()
     {
@@ -170,6 +182,7 @@ public abstract class RateLimitStoreContract
         AssertStateKept(store, "client", limit);
     }
 
+    /// <summary>Peek: when exhausted, reports denied with retry after.</summary>
     [Fact]
     public async Task Peek_WhenExhausted_ReportsDeniedWithRetryAfter()
     {
@@ -184,6 +197,7 @@ public abstract class RateLimitStoreContract
         Assert.True(standing.RetryAfter > TimeSpan.Zero);
     }
 
+    /// <summary>Reset: forgets the key.</summary>
     [Fact]
     public async Task Reset_ForgetsTheKey()
     {
@@ -197,6 +211,7 @@ public abstract class RateLimitStoreContract
         AssertStateKept(store, "client", limit);
     }
 
+    /// <summary>Keys: are limited independently.</summary>
     [Fact]
     public async Task Keys_AreLimitedIndependently()
     {
@@ -212,6 +227,7 @@ public abstract class RateLimitStoreContract
         AssertStateKept(store, "b", limit);
     }
 
+    /// <summary>Limits: on the same key, keep separate state.</summary>
     [Fact]
     public async Task Limits_OnTheSameKey_KeepSeparateState()
     {
@@ -228,6 +244,7 @@ public abstract class RateLimitStoreContract
         AssertStateKept(store, "client", perHour);
     }
 
+    /// <summary>Acquire: concurrent callers, admit exactly the limit.</summary>
     [Fact]
     public async Task Acquire_ConcurrentCallers_AdmitExactlyTheLimit()
     {
@@ -252,6 +269,7 @@ public abstract class RateLimitStoreContract
         AssertStateKept(store, "hot", limit);
     }
 
+    /// <summary>Acquire: zero cost, reports without consuming.</summary>
     [Fact]
     public async Task Acquire_ZeroCost_ReportsWithoutConsuming()
     {
@@ -265,6 +283,53 @@ public abstract class RateLimitStoreContract
         Assert.Equal(3, free.Remaining);
         Assert.Equal(3, (await store.PeekAsync("client", limit, Token)).Remaining);
         AssertStateKept(store, "client", limit);
+    }
+
+    /// <summary>Acquire: bad arguments, throw.</summary>
+    [Fact]
+    public async Task Acquire_BadArguments_Throw()
+    {
+        var store = CreateStore(Time);
+        var limit = Limit(5, TimeSpan.FromMinutes(1));
+
+        await Assert.ThrowsAsync<ArgumentNullException>(async () => await store.AcquireAsync(null!, limit, 1, Token));
+        await Assert.ThrowsAsync<ArgumentNullException>(async () => await store.AcquireAsync("client", null!, 1, Token));
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(async () => await store.AcquireAsync("client", limit, -1, Token));
+        await Assert.ThrowsAsync<ArgumentNullException>(async () => await store.PeekAsync(null!, limit, Token));
+        await Assert.ThrowsAsync<ArgumentNullException>(async () => await store.ResetAsync("client", null!, Token));
+        Assert.Equal(5, (await store.PeekAsync("client", limit, Token)).Remaining);
+    }
+
+    /// <summary>Acquire all: bad batches, throw and consume nothing.</summary>
+    [Fact]
+    public async Task AcquireAll_BadBatches_ThrowAndConsumeNothing()
+    {
+        var store = CreateStore(Time);
+        var limit = Limit(5, TimeSpan.FromMinutes(1));
+        var tooMany = Enumerable.Range(0, RateLimitStore.MaxBatchSize + 1).Select(i => new RateLimitRequest("client" + i, limit)).ToArray();
+
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(async () => await store.AcquireAllAsync(Array.Empty<RateLimitRequest>(), new RateLimitDecision[1], Token));
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(async () => await store.AcquireAllAsync(tooMany, new RateLimitDecision[tooMany.Length], Token));
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(async () => await store.AcquireAllAsync(new[] { new RateLimitRequest("client0", limit), new RateLimitRequest("client1", limit) }, new RateLimitDecision[1], Token));
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(async () => await store.AcquireAllAsync(new[] { new RateLimitRequest("client0", limit, -1) }, new RateLimitDecision[1], Token));
+        await Assert.ThrowsAsync<ArgumentNullException>(async () => await store.AcquireAllAsync(new[] { new RateLimitRequest(null!, limit) }, new RateLimitDecision[1], Token));
+        Assert.Equal(5, (await store.PeekAsync("client0", limit, Token)).Remaining);
+    }
+
+    /// <summary>Acquire all: full batch, decides every limit.</summary>
+    [Fact]
+    public async Task AcquireAll_FullBatch_DecidesEveryLimit()
+    {
+        var store = CreateStore(Time);
+        var limit = Limit(5, TimeSpan.FromMinutes(1));
+        var batch = Enumerable.Range(0, RateLimitStore.MaxBatchSize).Select(i => new RateLimitRequest("client" + i, limit)).ToArray();
+        var decisions = new RateLimitDecision[batch.Length];
+
+        var decisive = await store.AcquireAllAsync(batch, decisions, Token);
+
+        Assert.True(decisive.IsAllowed);
+        Assert.All(decisions, d => Assert.Equal(4, d.Remaining));
+        AssertStateKept(store, "client31", limit);
     }
 
     /// <summary>Spends the whole limit at the current instant and returns the last admission.</summary>
