@@ -142,7 +142,7 @@ internal static class Overhead
         };
     }
 
-    /// <summary>An <see cref="IConnectionMultiplexer"/> that hands out one <see cref="FakeDatabase"/>.</summary>
+    /// <summary>An <see cref="IConnectionMultiplexer"/> that hands out one <see cref="FakeDatabase"/> and accepts event handlers.</summary>
     internal class FakeMultiplexer : DispatchProxy
     {
         private IDatabase? _database;
@@ -160,6 +160,8 @@ internal static class Overhead
             nameof(IConnectionMultiplexer.HashSlot) => 0,
             "get_" + nameof(IConnectionMultiplexer.IsConnected) => true,
             nameof(IDisposable.Dispose) => null,
+            // The store follows the connection's events (failed, restored); the fake never raises them.
+            { } name when name.StartsWith("add_", StringComparison.Ordinal) || name.StartsWith("remove_", StringComparison.Ordinal) => null,
             _ => throw new NotSupportedException(targetMethod?.Name),
         };
     }
