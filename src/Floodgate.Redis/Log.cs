@@ -24,4 +24,7 @@ internal static partial class Log
 
     [LoggerMessage(107, LogLevel.Debug, "A Redis call took longer than {Timeout}; Redis is still taken to be there ({Timeouts} timeouts in a row)")]
     public static partial void SlowCall(ILogger logger, TimeSpan timeout, int timeouts);
+
+    [LoggerMessage(108, LogLevel.Debug, "The ban mirror could not be loaded; bans are checked in Redis until it is")]
+    public static partial void BanMirrorNotLoaded(ILogger logger, Exception exception);
 }

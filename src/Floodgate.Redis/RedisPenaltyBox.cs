@@ -17,7 +17,9 @@ namespace Floodgate.Redis;
 /// Per client, in one Cluster slot: <c>{prefix}:ban:{{client}}</c> (hash: bannedAt, expiresAt, strike, reason, with a
 /// PEXPIRE), <c>{prefix}:strikes:{{client}}</c> and <c>{prefix}:violations:{{client}}</c>; one script records a
 /// violation and bans atomically. <c>{prefix}:bans</c> indexes the bans for listing (sorted set scored by expiry).
-/// Checking a ban is one HMGET, never cached. While Redis cannot be reached (and for a call that times out), the
+/// Checking a ban costs no round trip: the script announces every ban and unban on <c>{prefix}:bans:changes</c>, and
+/// each instance keeps a mirror of the bans in force (<see cref="RedisBanMirror"/>), reloaded after it subscribes and
+/// after every reconnect; until a reload is done a check is one HMGET. While Redis cannot be reached (and for a call that times out), the
 /// in-memory box bans in this process; those bans keep holding here (and are listed and lifted) after Redis answers
 /// again. A failure that is not an outage (a script error) is logged as an error and thrown to the caller.
 /// </remarks>
@@ -35,7 +37,13 @@ public sealed class RedisPenaltyBox : IPenaltyBox, IDisposable
     private readonly RedisKey _index;
     private readonly string _violationReason;
     private readonly RedisOutage _outage;
+    private readonly RedisBanMirror _mirror;
+    private readonly RedisChannel _channel;
+    private readonly string _channelName;
     private RedisCallFailure? _lastBug;
+    private int _syncRequests;
+    private long _lastSyncAttempt;
+    private bool _subscribed;
 
     /// <summary>Creates the box on a shared multiplexer; <paramref name="fallback"/> bans while Redis cannot be reached.</summary>
     public RedisPenaltyBox(
@@ -60,8 +68,16 @@ public sealed class RedisPenaltyBox : IPenaltyBox, IDisposable
         _fallback = fallback ?? new InMemoryPenaltyBox(_penalty, _timeProvider);
         _index = options.KeyPrefix + ":bans";
         _violationReason = string.Create(CultureInfo.InvariantCulture, $"{_penalty.Violations} violations within {RateLimit.FormatWindow(_penalty.Window)}");
+        _channelName = options.KeyPrefix + ":bans:changes";
+        _channel = RedisChannel.Literal(_channelName);
+        _mirror = new RedisBanMirror(_timeProvider);
         _redis.ConnectionRestored += OnConnectionRestored;
+        _redis.ConnectionFailed += OnConnectionFailed;
+        Resync();
     }
+
+    /// <summary>Whether bans are checked in this instance's mirror, without a round trip, right now.</summary>
+    public bool MirrorIsCurrent => _mirror.IsCurrent;
 
     /// <summary>Whether bans are being kept in this process instead of Redis right now.</summary>
     public bool IsDegraded => _outage.IsDegraded;
@@ -89,7 +105,13 @@ public sealed class RedisPenaltyBox : IPenaltyBox, IDisposable
     public ValueTask<BanRecord?> GetBanAsync(string clientId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(clientId);
-        return Unavailable() ? new(_fallback.GetBan(clientId)) : GetBanCoreAsync(clientId, cancellationToken);
+        if (_mirror.IsCurrent || Unavailable())
+        {
+            return new(_mirror.Find(clientId) ?? _fallback.GetBan(clientId));
+        }
+
+        RetrySync();
+        return GetBanCoreAsync(clientId, cancellationToken);
     }
 
     /// <inheritdoc />
@@ -107,8 +129,8 @@ public sealed class RedisPenaltyBox : IPenaltyBox, IDisposable
             try
             {
                 var reply = await EvaluateAsync(ClientKeys(clientId), [
-                    "violation", Now(), _penalty.Violations, Microseconds(_penalty.Window), Microseconds(_penalty.BanDuration),
-                    Microseconds(_penalty.MaxBanDuration), _penalty.Escalate ? 1 : 0, _violationReason], cancellationToken).ConfigureAwait(false);
+                    "violation", Now(), _channelName, _penalty.Violations, Microseconds(_penalty.Window), Microseconds(_penalty.BanDuration),
+                    Microseconds(_penalty.MaxBanDuration), _penalty.Escalate ? 1 : 0, _violationReason, clientId], cancellationToken).ConfigureAwait(false);
                 Recovered();
                 return reply.IsNull ? null : await BannedAsync(clientId, reply, _violationReason, cancellationToken).ConfigureAwait(false);
             }
@@ -138,7 +160,7 @@ public sealed class RedisPenaltyBox : IPenaltyBox, IDisposable
             try
             {
                 var reply = await EvaluateAsync(ClientKeys(clientId), [
-                    "ban", Now(), Math.Max(Microseconds(duration), 1), Microseconds(_penalty.MaxBanDuration), 0, reason], cancellationToken).ConfigureAwait(false);
+                    "ban", Now(), _channelName, Math.Max(Microseconds(duration), 1), Microseconds(_penalty.MaxBanDuration), 0, reason, clientId], cancellationToken).ConfigureAwait(false);
                 Recovered();
                 return await BannedAsync(clientId, reply, reason, cancellationToken).ConfigureAwait(false);
             }
@@ -162,7 +184,8 @@ public sealed class RedisPenaltyBox : IPenaltyBox, IDisposable
             var startedAt = _timeProvider.GetTimestamp();
             try
             {
-                var reply = await EvaluateAsync(ClientKeys(clientId), ["unban", Now()], cancellationToken).ConfigureAwait(false);
+                var reply = await EvaluateAsync(ClientKeys(clientId), ["unban", Now(), _channelName, clientId], cancellationToken).ConfigureAwait(false);
+                _mirror.Remove(clientId);
                 await _redis.GetDatabase().SortedSetRemoveAsync(_index, clientId).WaitAsync(_options.Timeout, _timeProvider, cancellationToken).ConfigureAwait(false);
                 Recovered();
                 removed |= (long)reply == 1;
@@ -189,23 +212,7 @@ public sealed class RedisPenaltyBox : IPenaltyBox, IDisposable
             var startedAt = _timeProvider.GetTimestamp();
             try
             {
-                var clientIds = (RedisValue[])(await EvaluateAsync([_index], ["list", Now()], cancellationToken).ConfigureAwait(false))!;
-                var database = _redis.GetDatabase();
-                var reads = new Task<RedisValue[]>[clientIds.Length];
-                for (var i = 0; i < clientIds.Length; i++)
-                {
-                    reads[i] = database.HashGetAsync(Key("ban", clientIds[i]!), BanFields);
-                }
-
-                var values = await Task.WhenAll(reads).WaitAsync(_options.Timeout, _timeProvider, cancellationToken).ConfigureAwait(false);
-                for (var i = 0; i < clientIds.Length; i++)
-                {
-                    if (Record(clientIds[i]!, values[i]) is { } ban)
-                    {
-                        list.Add(ban);
-                    }
-                }
-
+                (list, _) = await ReadBansAsync(cancellationToken).ConfigureAwait(false);
                 Recovered();
             }
             catch (Exception ex) when (Failed(ex, startedAt))
@@ -231,6 +238,7 @@ public sealed class RedisPenaltyBox : IPenaltyBox, IDisposable
     public void Dispose()
     {
         _redis.ConnectionRestored -= OnConnectionRestored;
+        _redis.ConnectionFailed -= OnConnectionFailed;
         if (_ownsFallback)
         {
             _fallback.Dispose();
@@ -252,11 +260,88 @@ public sealed class RedisPenaltyBox : IPenaltyBox, IDisposable
         }
     }
 
+    /// <summary>The bans in force in Redis, and Redis's clock when they were listed (microseconds).</summary>
+    private async Task<(List<BanRecord> Bans, long Now)> ReadBansAsync(CancellationToken cancellationToken)
+    {
+        var reply = (RedisValue[])(await EvaluateAsync([_index], ["list", Now(), _channelName], cancellationToken).ConfigureAwait(false))!;
+        var database = _redis.GetDatabase();
+        var reads = new Task<RedisValue[]>[reply.Length - 1];
+        for (var i = 1; i < reply.Length; i++)
+        {
+            reads[i - 1] = database.HashGetAsync(Key("ban", reply[i]!), BanFields);
+        }
+
+        var values = await Task.WhenAll(reads).WaitAsync(_options.Timeout, _timeProvider, cancellationToken).ConfigureAwait(false);
+        var list = new List<BanRecord>(values.Length);
+        for (var i = 0; i < values.Length; i++)
+        {
+            if (Record(reply[i + 1]!, values[i]) is { } ban)
+            {
+                list.Add(ban);
+            }
+        }
+
+        return (list, Number(reply[0]));
+    }
+
+    /// <summary>Asks for the mirror to be made current: subscribe (once) and reload every ban in force. Requests made while one runs make it run again.</summary>
+    private void Resync()
+    {
+        Volatile.Write(ref _lastSyncAttempt, _timeProvider.GetTimestamp());
+        if (Interlocked.Increment(ref _syncRequests) == 1)
+        {
+            _ = SyncAsync();
+        }
+    }
+
+    /// <summary>A check that found the mirror not current asks again, at most once per <c>RetryInterval</c>.</summary>
+    private void RetrySync()
+    {
+        if (Volatile.Read(ref _syncRequests) == 0 && _timeProvider.GetElapsedTime(Volatile.Read(ref _lastSyncAttempt)) >= _options.RetryInterval)
+        {
+            Resync();
+        }
+    }
+
+    private async Task SyncAsync()
+    {
+        while (true)
+        {
+            var requests = Volatile.Read(ref _syncRequests);
+            var generation = _mirror.Generation;
+            var sinceChange = _mirror.Changes;
+            try
+            {
+                if (!Volatile.Read(ref _subscribed))
+                {
+                    await _redis.GetSubscriber().SubscribeAsync(_channel, OnAnnouncement).WaitAsync(_options.Timeout * 4, _timeProvider).ConfigureAwait(false);
+                    Volatile.Write(ref _subscribed, true);
+                }
+
+                var (bans, now) = await ReadBansAsync(CancellationToken.None).ConfigureAwait(false);
+                _mirror.Reload(bans, now, sinceChange, generation);
+            }
+            catch (Exception ex)
+            {
+                // Redis away (the next reconnect or check asks again), or a bug: checks keep asking Redis meanwhile.
+                Log.BanMirrorNotLoaded(_logger, ex);
+            }
+
+            if (Interlocked.CompareExchange(ref _syncRequests, 0, requests) == requests)
+            {
+                return;
+            }
+        }
+    }
+
+    private void OnAnnouncement(RedisChannel channel, RedisValue message) => _mirror.Apply(((ReadOnlyMemory<byte>)message).Span);
+
     /// <summary>The ban a script reply describes, after indexing it for listing.</summary>
     private async Task<BanRecord> BannedAsync(string clientId, RedisResult reply, string reason, CancellationToken cancellationToken)
     {
         var fields = (RedisResult[])reply!;
         var ban = new BanRecord(clientId, FromMicroseconds(Number(fields[0])), FromMicroseconds(Number(fields[1])), (int)(long)fields[2], reason);
+        _mirror.Add(ban, ban.ExpiresAt - ban.BannedAt);
         var startedAt = _timeProvider.GetTimestamp();
         try
         {
@@ -341,7 +426,13 @@ public sealed class RedisPenaltyBox : IPenaltyBox, IDisposable
         return true;
     }
 
-    private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e) => _outage.RetryNow();
+    private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e)
+    {
+        _outage.RetryNow();
+        Resync();
+    }
+
+    private void OnConnectionFailed(object? sender, ConnectionFailedEventArgs e) => _mirror.Invalidate();
 
     private void Recovered()
     {

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Collections.Concurrent;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using Floodgate.Algorithms;
 using Floodgate.Diagnostics;
 using Floodgate.Storage;
@@ -12,6 +13,8 @@ namespace Floodgate.Redis;
 /// <summary>
 /// Rate-limit state in Redis, shared by every instance: each decision is one atomic script (all limits of a request
 /// in one round trip when their keys share a slot), Redis <c>TIME</c> is the clock, TTLs make idle keys vanish.
+/// Requests that arrive while a call to the same endpoint (Cluster slot) is in flight go out together in the next
+/// call (<see cref="BatchLane"/>), each still all-or-nothing, decided in arrival order.
 /// A slow answer is waited for up to <c>Timeout</c>; Redis gone (see <see cref="RedisOutage"/>) never fails a request:
 /// the <see cref="RedisFailureMode"/> answers. Any other error (a script error, a bug of ours) is logged as an error,
 /// reported by the health check and thrown to the caller: it is never mistaken for an outage.
@@ -27,6 +30,9 @@ public sealed class RedisRateLimitStore : IRateLimitStore, IDisposable
     /// <summary>Most limits whose share is remembered (<see cref="Share"/>); more are built per call.</summary>
     private const int MaxShares = 10_000;
 
+    /// <summary>Most state keys remembered (<see cref="CachedStateKey"/>); past it the cache starts over.</summary>
+    private const int MaxCachedKeys = 100_000;
+
     private readonly IConnectionMultiplexer _redis;
     private readonly RedisStoreOptions _options;
     private readonly TimeProvider _timeProvider;
@@ -35,7 +41,13 @@ public sealed class RedisRateLimitStore : IRateLimitStore, IDisposable
     private readonly ConcurrentDictionary<string, long> _overLimit = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<RateLimit, RateLimit> _shares = new();
     private readonly RedisOutage _outage;
+    private readonly ConcurrentDictionary<RateLimit, ConcurrentDictionary<string, string>> _stateKeys = new(ReferenceEqualityComparer.Instance);
+    private readonly BatchLane _lane;
+    private readonly ConcurrentDictionary<int, BatchLane> _slotLanes = new();
+    private readonly Func<List<BatchWaiter>, Task> _send;
     private RedisCallFailure? _lastBug;
+    private int _cachedKeys;
+    private int _cluster = -1;
     private long _overLimitHits;
     private long _roundTrips;
 
@@ -51,6 +63,8 @@ public sealed class RedisRateLimitStore : IRateLimitStore, IDisposable
         _outage = new RedisOutage(_timeProvider, options.RetryInterval, options.TimeoutsBeforeOutage);
         _logger = (ILogger?)logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
         _fallback = new InMemoryRateLimitStore(timeProvider: _timeProvider);
+        _send = SendBatchAsync;
+        _lane = new BatchLane(_send, options.MaxBatchSize);
 
         // A restored connection or a new primary (a Sentinel failover) ends the rest at once: the next call tries Redis.
         _redis.ConnectionRestored += OnConnectionChanged;
@@ -166,55 +180,193 @@ public sealed class RedisRateLimitStore : IRateLimitStore, IDisposable
         _fallback.Dispose();
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<RateLimitDecision> AcquireAllCoreAsync(ReadOnlyMemory<RateLimitRequest> requestMemory, Memory<RateLimitDecision> decisionMemory, CancellationToken cancellationToken)
     {
-        var keys = new RedisKey[requestMemory.Length];
-        var requests = requestMemory.Span;
-        var localNow = _timeProvider.GetTimestamp();
+        var waiter = BatchWaiter.Rent(requestMemory);
+        try
+        {
+            var keys = waiter.Keys;
+            var localNow = _timeProvider.GetTimestamp();
+            if (OverLimit(requestMemory.Span, keys, localNow) is { } cached)
+            {
+                decisionMemory.Span.Fill(cached);
+                return cached;
+            }
+
+            if (Unavailable())
+            {
+                return await FailureModeAsync(requestMemory, decisionMemory, cancellationToken).ConfigureAwait(false);
+            }
+
+            var count = requestMemory.Length;
+            if (count > 1 && !SameSlot(keys, count))
+            {
+                return await AcquireAcrossSlotsAsync(requestMemory, keys[..count], decisionMemory, localNow, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (!_options.Batching)
+            {
+                return await AcquireAloneAsync(requestMemory, keys[..count], decisionMemory, localNow, cancellationToken).ConfigureAwait(false);
+            }
+
+            Lane(keys[0]).Enqueue(waiter);
+            await waiter.WaitAsync().ConfigureAwait(false);
+            return waiter.Failure switch
+            {
+                BatchFailure.None => Record(requestMemory.Span, keys, waiter.Reply!, waiter.Offset, decisionMemory.Span, localNow),
+                BatchFailure.Gone => await FailureModeAsync(requestMemory, decisionMemory, cancellationToken).ConfigureAwait(false),
+                BatchFailure.Slow => SlowCall(requestMemory.Span, decisionMemory.Span),
+                _ => throw waiter.Exception!,
+            };
+        }
+        finally
+        {
+            waiter.Return();
+        }
+    }
+
+    /// <summary>Known to be over its limit until a moment that has not come: the denial, without a round trip. Fills <paramref name="keys"/> on the way.</summary>
+    private RateLimitDecision? OverLimit(ReadOnlySpan<RateLimitRequest> requests, RedisKey[] keys, long localNow)
+    {
         for (var i = 0; i < requests.Length; i++)
         {
-            var stateKey = StateKey(requests[i].Key, requests[i].Limit);
+            var stateKey = CachedStateKey(requests[i].Key, requests[i].Limit);
             keys[i] = stateKey;
 
-            // Known to be over its limit until a moment that has not come: deny without a round trip.
             // (No IsEmpty guard: on an empty ConcurrentDictionary, IsEmpty takes every lock; TryGetValue takes none.)
             if (_options.OverLimitCache && _overLimit.TryGetValue(stateKey, out var until) && until > localNow)
             {
                 Interlocked.Increment(ref _overLimitHits);
                 var wait = _timeProvider.GetElapsedTime(localNow, until);
-                var cached = RateLimitDecision.Deny(requests[i].Limit, 0, wait.Ticks / 10, wait.Ticks / 10).WithLayer(requests[i].Layer);
-                decisionMemory.Span.Fill(cached);
-                return cached;
+                return RateLimitDecision.Deny(requests[i].Limit, 0, wait.Ticks / 10, wait.Ticks / 10).WithLayer(requests[i].Layer);
             }
         }
 
-        if (Unavailable())
-        {
-            return await FailureModeAsync(requestMemory, decisionMemory, cancellationToken).ConfigureAwait(false);
-        }
+        return null;
+    }
 
+    /// <summary>One call for this request alone (batching off).</summary>
+    private async ValueTask<RateLimitDecision> AcquireAloneAsync(ReadOnlyMemory<RateLimitRequest> requests, RedisKey[] keys, Memory<RateLimitDecision> decisions, long localNow, CancellationToken cancellationToken)
+    {
         try
         {
-            RedisResult[] reply;
-            if (requests.Length == 1 || SameSlot(keys))
-            {
-                reply = await EvaluateAsync(keys, Arguments(requests, consume: true)).ConfigureAwait(false);
-            }
-            else
-            {
-                reply = await EvaluateAcrossSlotsAsync(keys, requestMemory).ConfigureAwait(false);
-            }
-
+            var reply = await EvaluateAsync(keys, Arguments(requests.Span, consume: true)).ConfigureAwait(false);
             Recovered();
-            return Record(requestMemory.Span, keys, reply, decisionMemory.Span, localNow);
+            return Record(requests.Span, keys, reply, 0, decisions.Span, localNow);
         }
         catch (Exception ex) when (Failed(ex, localNow, out var gone))
         {
             // Redis gone: the failure mode. One slow call: Redis may still count it, so it is not admitted from memory.
             return gone
-                ? await FailureModeAsync(requestMemory, decisionMemory, cancellationToken).ConfigureAwait(false)
-                : SlowCall(requestMemory.Span, decisionMemory.Span);
+                ? await FailureModeAsync(requests, decisions, cancellationToken).ConfigureAwait(false)
+                : SlowCall(requests.Span, decisions.Span);
         }
+    }
+
+    private async ValueTask<RateLimitDecision> AcquireAcrossSlotsAsync(ReadOnlyMemory<RateLimitRequest> requests, RedisKey[] keys, Memory<RateLimitDecision> decisions, long localNow, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var reply = await EvaluateAcrossSlotsAsync(keys, requests).ConfigureAwait(false);
+            Recovered();
+            return Record(requests.Span, keys, reply, 0, decisions.Span, localNow);
+        }
+        catch (Exception ex) when (Failed(ex, localNow, out var gone))
+        {
+            return gone
+                ? await FailureModeAsync(requests, decisions, cancellationToken).ConfigureAwait(false)
+                : SlowCall(requests.Span, decisions.Span);
+        }
+    }
+
+    /// <summary>
+    /// Sends one batch as one script call and hands each waiter its part of the reply, or how the call failed (an
+    /// outage or a slow call is counted once for the call, not once per request). Never throws.
+    /// </summary>
+    private async Task SendBatchAsync(List<BatchWaiter> batch)
+    {
+        var startedAt = _timeProvider.GetTimestamp();
+        try
+        {
+            var keyCount = 0;
+            foreach (var waiter in batch)
+            {
+                keyCount += waiter.Count;
+            }
+
+            var keys = new RedisKey[keyCount];
+            var arguments = new RedisValue[2 + batch.Count + (keyCount * 6)];
+            arguments[0] = _options.UseApplicationClock ? RateLimitAlgorithms.Now(_timeProvider) : 0;
+            arguments[1] = 1;
+            int k = 0, a = 2;
+            foreach (var waiter in batch)
+            {
+                Array.Copy(waiter.Keys, 0, keys, k, waiter.Count);
+                k += waiter.Count;
+                a = Describe(waiter.Requests.Span, arguments, a);
+            }
+
+            var reply = await EvaluateAsync(keys, arguments).ConfigureAwait(false);
+            Recovered();
+            var offset = 0;
+            foreach (var waiter in batch)
+            {
+                waiter.Complete(reply, offset);
+                offset += waiter.Count * 4;
+            }
+        }
+        catch (Exception ex)
+        {
+            var failure = Failed(ex, startedAt, out var gone) ? (gone ? BatchFailure.Gone : BatchFailure.Slow) : BatchFailure.Bug;
+            foreach (var waiter in batch)
+            {
+                waiter.Fail(failure, ex);
+            }
+        }
+    }
+
+    /// <summary>The lane of the endpoint <paramref name="key"/> goes to: one for a single server, one per slot in a Cluster (a script's keys share a slot).</summary>
+    private BatchLane Lane(RedisKey key)
+    {
+        var cluster = Volatile.Read(ref _cluster);
+        if (cluster < 0)
+        {
+            // Known once connected (until then a call fails anyway); read again after every topology change.
+            cluster = Array.Exists(_redis.GetServers(), static server => server.ServerType == ServerType.Cluster) ? 1 : 0;
+            if (_redis.IsConnected)
+            {
+                Volatile.Write(ref _cluster, cluster);
+            }
+        }
+
+        return cluster == 0 ? _lane : _slotLanes.GetOrAdd(_redis.HashSlot(key), static (_, store) => new BatchLane(store._send, store._options.MaxBatchSize), this);
+    }
+
+    /// <summary><see cref="StateKey"/>, built once per key and limit (up to <see cref="MaxCachedKeys"/>).</summary>
+    private string CachedStateKey(string key, RateLimit limit)
+    {
+        if (!_stateKeys.TryGetValue(limit, out var keys))
+        {
+            keys = _stateKeys.GetOrAdd(limit, static _ => new ConcurrentDictionary<string, string>(StringComparer.Ordinal));
+        }
+
+        if (keys.TryGetValue(key, out var stateKey))
+        {
+            return stateKey;
+        }
+
+        stateKey = StateKey(key, limit);
+        if (Interlocked.Increment(ref _cachedKeys) > MaxCachedKeys)
+        {
+            // Full: start over rather than track recency on the hot path; the keys in use come back at once.
+            _stateKeys.Clear();
+            Volatile.Write(ref _cachedKeys, 0);
+            return stateKey;
+        }
+
+        keys.TryAdd(key, stateKey);
+        return stateKey;
     }
 
     /// <summary>
@@ -262,10 +414,10 @@ public sealed class RedisRateLimitStore : IRateLimitStore, IDisposable
         return merged;
     }
 
-    private bool SameSlot(RedisKey[] keys)
+    private bool SameSlot(RedisKey[] keys, int count)
     {
         var first = _redis.HashSlot(keys[0]);
-        for (var i = 1; i < keys.Length; i++)
+        for (var i = 1; i < count; i++)
         {
             if (_redis.HashSlot(keys[i]) != first)
             {
@@ -294,32 +446,40 @@ public sealed class RedisRateLimitStore : IRateLimitStore, IDisposable
         return (RedisResult[])result!;
     }
 
-    /// <summary>ARGV of the batch script for <paramref name="requests"/> (layout at the top of Scripts/batch.lua).</summary>
+    /// <summary>ARGV of the batch script for one request of <paramref name="requests"/> (layout at the top of Scripts/batch.lua).</summary>
     internal RedisValue[] Arguments(ReadOnlySpan<RateLimitRequest> requests, bool consume)
     {
-        var arguments = new RedisValue[2 + (requests.Length * 6)];
+        var arguments = new RedisValue[3 + (requests.Length * 6)];
         arguments[0] = _options.UseApplicationClock ? RateLimitAlgorithms.Now(_timeProvider) : 0;
         arguments[1] = consume ? 1 : 0;
-        for (var i = 0; i < requests.Length; i++)
-        {
-            var limit = requests[i].Limit;
-            var b = 2 + (i * 6);
-            arguments[b] = (int)limit.Algorithm;
-            arguments[b + 1] = limit.Count;
-            arguments[b + 2] = limit.WindowMicroseconds;
-            arguments[b + 3] = limit.Capacity;
-            arguments[b + 4] = limit.GcraInterval;
-            arguments[b + 5] = requests[i].Cost;
-        }
-
+        Describe(requests, arguments, 2);
         return arguments;
     }
 
-    private RateLimitDecision Record(ReadOnlySpan<RateLimitRequest> requests, RedisKey[] keys, RedisResult[] reply, Span<RateLimitDecision> decisions, long localNow)
+    /// <summary>Writes one request (its limit count, then six values per limit) at <paramref name="at"/>; returns where the next begins.</summary>
+    private static int Describe(ReadOnlySpan<RateLimitRequest> requests, RedisValue[] arguments, int at)
+    {
+        arguments[at++] = requests.Length;
+        foreach (var request in requests)
+        {
+            var limit = request.Limit;
+            arguments[at] = (int)limit.Algorithm;
+            arguments[at + 1] = limit.Count;
+            arguments[at + 2] = limit.WindowMicroseconds;
+            arguments[at + 3] = limit.Capacity;
+            arguments[at + 4] = limit.GcraInterval;
+            arguments[at + 5] = request.Cost;
+            at += 6;
+        }
+
+        return at;
+    }
+
+    private RateLimitDecision Record(ReadOnlySpan<RateLimitRequest> requests, RedisKey[] keys, RedisResult[] reply, int offset, Span<RateLimitDecision> decisions, long localNow)
     {
         for (var i = 0; i < requests.Length; i++)
         {
-            decisions[i] = Decision(requests[i].Limit, reply, i).WithLayer(requests[i].Layer);
+            decisions[i] = Decision(requests[i].Limit, reply, offset + (i * 4)).WithLayer(requests[i].Layer);
             // Only a one-unit request that found nothing left proves that no request fits before its retry time.
             if (_options.OverLimitCache && decisions[i].Reason == RateLimitDenialReason.LimitExceeded && requests[i].Cost == 1 && decisions[i].Remaining == 0)
             {
@@ -351,12 +511,12 @@ public sealed class RedisRateLimitStore : IRateLimitStore, IDisposable
         _overLimit[key] = localNow + (long)(retryAfter.Ticks * (_timeProvider.TimestampFrequency / (double)TimeSpan.TicksPerSecond));
     }
 
-    private static RateLimitDecision Decision(RateLimit limit, RedisResult[] reply, int index)
+    private static RateLimitDecision Decision(RateLimit limit, RedisResult[] reply, int at)
     {
-        var outcome = (long)reply[index * 4];
-        var remaining = (long)reply[(index * 4) + 1];
-        var resetAfter = (long)reply[(index * 4) + 2];
-        var retryAfter = (long)reply[(index * 4) + 3];
+        var outcome = (long)reply[at];
+        var remaining = (long)reply[at + 1];
+        var resetAfter = (long)reply[at + 2];
+        var retryAfter = (long)reply[at + 3];
         return outcome switch
         {
             1 => RateLimitDecision.Allow(limit, remaining, resetAfter),
@@ -480,7 +640,11 @@ public sealed class RedisRateLimitStore : IRateLimitStore, IDisposable
 
     private void OnConnectionChanged(object? sender, ConnectionFailedEventArgs e) => _outage.RetryNow();
 
-    private void OnEndpointChanged(object? sender, EndPointEventArgs e) => _outage.RetryNow();
+    private void OnEndpointChanged(object? sender, EndPointEventArgs e)
+    {
+        _outage.RetryNow();
+        Volatile.Write(ref _cluster, -1);
+    }
 
     private void Recovered()
     {

@@ -54,6 +54,16 @@ public sealed class RedisStoreOptions
     public int OverLimitCacheSize { get; set; } = 100_000;
 
     /// <summary>
+    /// Send decisions that arrive while a call to the same Redis endpoint (Cluster slot) is in flight together, in
+    /// the next call: one <c>EVALSHA</c> carrying many requests, each still all-or-nothing, decided in arrival order.
+    /// A lone request never waits for a timer. Default <see langword="true"/>.
+    /// </summary>
+    public bool Batching { get; set; } = true;
+
+    /// <summary>Most requests one batched call carries. Default 128.</summary>
+    public int MaxBatchSize { get; set; } = 128;
+
+    /// <summary>
     /// Decide with the application's <see cref="TimeProvider"/> instead of Redis <c>TIME</c>: a hook for tests that
     /// advance a fake clock, internal so that no configuration can set it; every instance of a real deployment reads
     /// the same clock, Redis's.
@@ -77,5 +87,7 @@ public sealed class RedisStoreOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(Instances, 1, nameof(Instances));
         ArgumentOutOfRangeException.ThrowIfGreaterThan(Instances, 10_000, nameof(Instances));
         ArgumentOutOfRangeException.ThrowIfLessThan(OverLimitCacheSize, 1, nameof(OverLimitCacheSize));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxBatchSize, 1, nameof(MaxBatchSize));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(MaxBatchSize, 1_000, nameof(MaxBatchSize));
     }
 }

@@ -43,10 +43,10 @@ public sealed class HonestFailureTests(RedisFixture fixture)
         var log = new ListLogger<RedisPenaltyBox>();
         using var bans = new RedisPenaltyBox(connection, options, new PenaltyOptions(), null, TimeProvider.System, log);
 
-        // A ban is a hash: a string under its key makes HMGET fail with WRONGTYPE.
-        await connection.GetDatabase().StringSetAsync(bans.BanKey("client"), "not a hash");
+        // Violations are a list: a string under their key makes the script's LPUSH fail with WRONGTYPE.
+        await connection.GetDatabase().StringSetAsync(options.KeyPrefix + ":violations:{client}", "not a list");
 
-        await Assert.ThrowsAsync<RedisServerException>(async () => await bans.GetBanAsync("client", Token));
+        await Assert.ThrowsAsync<RedisServerException>(async () => await bans.RecordViolationAsync("client", Token));
         Assert.False(bans.IsDegraded);
         Assert.Contains(log.Entries, e => e.Level == LogLevel.Error && e.EventId.Id == 106);
         var health = await new RedisHealthCheck(connection, options, TimeProvider.System, null, bans).CheckHealthAsync(new HealthCheckContext(), Token);

@@ -135,7 +135,7 @@ public sealed class RedisPenaltyBoxTests(RedisFixture redis)
         var ban = await instanceA.RecordViolationAsync("client", Token);
 
         Assert.NotNull(ban);
-        Assert.Equal(ban, await instanceB.GetBanAsync("client", Token));
+        Assert.Equal(ban, await BanArrivesAsync(instanceB, "client"));
         Assert.Equal([ban], await instanceB.ListBansAsync(Token));
         RedisAssert.BannedInRedis(instanceA, server, "client");
         RedisAssert.BannedInRedis(instanceB, server, "client");
@@ -159,13 +159,47 @@ public sealed class RedisPenaltyBoxTests(RedisFixture redis)
         Assert.True(await instanceA.UnbanAsync("client", Token));
 
         Assert.Null(await instanceA.GetBanAsync("client", Token));
-        Assert.Null(await instanceB.GetBanAsync("client", Token));
+        await Poll.UntilAsync(async () => await instanceB.GetBanAsync("client", Token) is null, TimeSpan.FromSeconds(5), "the unban to reach the other instance", Token);
         Assert.Empty(await instanceB.ListBansAsync(Token));
         Assert.False(await instanceB.UnbanAsync("client", Token)); // not banned any more
         Assert.Null(await instanceB.RecordViolationAsync("client", Token)); // the two earlier violations are forgotten
         Assert.Equal(-2L, server.Call("PTTL", instanceA.BanKey("client"))); // gone from Redis
         Assert.False(instanceA.IsDegraded);
         Assert.False(instanceB.IsDegraded);
+    }
+
+    [Fact]
+    public async Task BanOnOneInstance_RefusesOnTheOtherWithin100Milliseconds_WithoutARoundTripPerCheck()
+    {
+        var server = redis.Server ?? throw new InvalidOperationException();
+        redis.Require();
+        var prefix = RedisFixture.UniquePrefix();
+        using var connectionA = await ConnectionMultiplexer.ConnectAsync(server.Endpoint);
+        using var connectionB = await ConnectionMultiplexer.ConnectAsync(server.Endpoint);
+        using var instanceA = ServerClockBox(connectionA, prefix, Rules());
+        using var instanceB = ServerClockBox(connectionB, prefix, Rules());
+        await Poll.UntilAsync(() => instanceA.MirrorIsCurrent && instanceB.MirrorIsCurrent, TimeSpan.FromSeconds(10), "both ban mirrors to load", Token);
+
+        // A check is answered from the mirror: complete before it returns, no call to Redis.
+        Assert.Null(AnsweredAtOnce(instanceB.GetBanAsync("client", Token)));
+
+        var ban = await instanceA.BanAsync("client", TimeSpan.FromHours(1), "operator", Token);
+        Assert.Equal(ban, await BanArrivesAsync(instanceB, "client"));
+        Assert.Equal(ban, AnsweredAtOnce(instanceB.GetBanAsync("client", Token)));
+
+        // An instance that starts after the ban loads it.
+        using var connectionC = await ConnectionMultiplexer.ConnectAsync(server.Endpoint);
+        using var instanceC = ServerClockBox(connectionC, prefix, Rules());
+        await Poll.UntilAsync(() => instanceC.MirrorIsCurrent, TimeSpan.FromSeconds(10), "the third ban mirror to load", Token);
+        Assert.Equal(ban, await instanceC.GetBanAsync("client", Token));
+
+        // Its subscription cut, an instance reloads what it may have missed.
+        server.Call("CLIENT", "KILL", "TYPE", "pubsub");
+        var second = await instanceA.BanAsync("second", TimeSpan.FromHours(1), "operator", Token);
+        await Poll.UntilAsync(async () => await instanceC.GetBanAsync("second", Token) is not null && instanceC.MirrorIsCurrent, TimeSpan.FromSeconds(10), "the ban made while the subscription was cut", Token);
+        Assert.Equal(second, await instanceC.GetBanAsync("second", Token));
+        Assert.True(await instanceC.UnbanAsync("second", Token));
+        await Poll.UntilAsync(async () => await instanceA.GetBanAsync("second", Token) is null, TimeSpan.FromSeconds(5), "the unban to reach the banning instance", Token);
     }
 
     [Fact]
@@ -322,6 +356,29 @@ public sealed class RedisPenaltyBoxTests(RedisFixture redis)
     /// <summary>A box on Redis TIME, the production clock: for tests that do not advance time.</summary>
     private static RedisPenaltyBox ServerClockBox(IConnectionMultiplexer connection, string prefix, PenaltyOptions rules) =>
         new(connection, new RedisStoreOptions { KeyPrefix = prefix, Timeout = TimeSpan.FromSeconds(5) }, rules);
+
+    /// <summary>The answer of a check that must not have gone to Redis (the ban mirror answered it).</summary>
+    private static BanRecord? AnsweredAtOnce(ValueTask<BanRecord?> check)
+    {
+        Assert.True(check.IsCompletedSuccessfully, "The check went to Redis instead of the ban mirror.");
+        return check.GetAwaiter().GetResult();
+    }
+
+    /// <summary>Waits for a ban made on another instance to refuse here: at most 100 ms after the ban call returned.</summary>
+    private static async Task<BanRecord> BanArrivesAsync(RedisPenaltyBox box, string client)
+    {
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            if (await box.GetBanAsync(client, Token) is { } ban)
+            {
+                return ban;
+            }
+
+            Assert.True(started.Elapsed < TimeSpan.FromMilliseconds(100), $"The ban on {client} did not reach the other instance within 100 ms.");
+            await Task.Delay(1, Token);
+        }
+    }
 
     private static BanRecord[] Ordered(IReadOnlyList<BanRecord> bans) =>
         [.. bans.OrderBy(b => b.ExpiresAt).ThenBy(b => b.ClientId, StringComparer.Ordinal)];

@@ -1,34 +1,50 @@
--- Decides several limits as one (the layers of one request, or stacked limits).
--- KEYS: one state key per limit.
+-- Decides a batch of requests in arrival order; each request is one or more limits decided as one (the layers of
+-- one request, or stacked limits): all of a request's limits admit and are consumed, or nothing of it is. One
+-- request's denial consumes nothing for it and changes nothing for the others; a later request of the same client
+-- sees what an earlier one consumed.
+-- KEYS: one state key per limit, request after request.
 -- ARGV[1]: now in microseconds, or 0 to read the server's TIME (production always reads TIME).
--- ARGV[2]: 1 to consume when every limit admits, 0 to only look (peek).
--- ARGV[3 + 6(i-1) ...]: per key: algorithm code (0 sliding counter, 1 sliding log, 2 token bucket,
---   3 fixed window, 4 GCRA), count, window (µs), capacity, GCRA interval (µs), cost.
--- Reply: per key, in order: outcome, remaining, reset_after (µs), retry_after (µs).
--- Nothing is written unless every limit admits.
+-- ARGV[2]: 1 to consume when every limit of a request admits, 0 to only look (peek).
+-- Then per request: its number of limits n, then per limit six values: algorithm code (0 sliding counter,
+--   1 sliding log, 2 token bucket, 3 fixed window, 4 GCRA), count, window (µs), capacity, GCRA interval (µs), cost.
+-- Reply: per limit, in order: outcome, remaining, reset_after (µs), retry_after (µs).
 local now = tonumber(ARGV[1])
 if now == 0 then
   local t = redis.call('TIME')
   now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 end
 local consume = ARGV[2] == '1'
-local params = {}
 local reply = {}
-local all = true
-for i = 1, #KEYS do
-  local b = 3 + (i - 1) * 6
-  params[i] = { tonumber(ARGV[b + 1]), tonumber(ARGV[b + 2]), tonumber(ARGV[b + 3]), tonumber(ARGV[b + 4]), tonumber(ARGV[b + 5]) }
-  local d = algorithms[tonumber(ARGV[b])](KEYS[i], params[i], now, false)
-  reply[i] = d
-  if d[1] ~= ALLOW then all = false end
-end
-if consume and all then
-  for i = 1, #KEYS do
-    reply[i] = algorithms[tonumber(ARGV[3 + (i - 1) * 6])](KEYS[i], params[i], now, true)
+local r = 0
+local k = 0
+local a = 3
+local argc = #ARGV
+while a <= argc do
+  local n = tonumber(ARGV[a])
+  local first = a + 1
+  local decided = {}
+  local all = true
+  for i = 1, n do
+    local d = algorithms[tonumber(ARGV[a + 1])](KEYS[k + i], a + 1, now)
+    decided[i] = d
+    if d[1] ~= ALLOW then all = false end
+    a = a + 6
   end
+  local commit = consume and all
+  for i = 1, n do
+    local d = decided[i]
+    local reset_after = d[3]
+    if commit then
+      reset_after = d[5]
+      if d[6] then writers[tonumber(ARGV[first + (i - 1) * 6])](KEYS[k + i], d) end
+    end
+    reply[r + 1] = d[1]
+    reply[r + 2] = d[2]
+    reply[r + 3] = reset_after
+    reply[r + 4] = d[4]
+    r = r + 4
+  end
+  k = k + n
+  a = a + 1
 end
-local flat = {}
-for i = 1, #KEYS do
-  for j = 1, 4 do flat[#flat + 1] = reply[i][j] end
-end
-return flat
+return reply

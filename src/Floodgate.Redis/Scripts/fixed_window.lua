@@ -1,7 +1,6 @@
 -- Fixed window. State: hash { s = window start, c = count }.
--- p = { count, window, capacity, interval, cost }; returns outcome, remaining, reset_after, retry_after.
-algorithms[3] = function(key, p, now, consume)
-  local limit, window, cost = p[1], p[2], p[5]
+algorithms[3] = function(key, a, now)
+  local limit, window, cost = tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2]), tonumber(ARGV[a + 5])
   local state = redis.call('HMGET', key, 's', 'c')
   -- A request stamped before the recorded window counts in it (see FixedWindow.cs).
   now = math.max(now, tonumber(state[1]) or 0)
@@ -13,10 +12,11 @@ algorithms[3] = function(key, p, now, consume)
   if count > 0 then reset_after = window_end - now end
   if cost > limit then return { TOO_COSTLY, limit - count, reset_after, 0 } end
   if count + cost > limit then return { DENY, limit - count, reset_after, window_end - now } end
-  if consume and cost > 0 then
-    redis.call('HSET', key, 's', fmt(window_start), 'c', fmt(count + cost))
-    expire_in(key, window_end - now)
-    reset_after = window_end - now
-  end
-  return { ALLOW, limit - count - cost, reset_after, 0 }
+  if cost == 0 then return { ALLOW, limit - count, reset_after, 0, reset_after } end
+  return { ALLOW, limit - count - cost, reset_after, 0, window_end - now, window_start, count + cost }
+end
+
+writers[3] = function(key, d)
+  redis.call('HSET', key, 's', fmt(d[6]), 'c', fmt(d[7]))
+  redis.call('PEXPIRE', key, ttl_ms(d[5]))
 end

@@ -2,18 +2,22 @@
 -- or the listing of the ban index. Same rules as InMemoryPenaltyBox. Times are microseconds since the Unix epoch.
 -- ARGV[1]: the operation: 'violation', 'ban', 'unban' or 'list'.
 -- ARGV[2]: now, or 0 to read the server's TIME (production always reads TIME).
+-- ARGV[3]: the channel every instance's ban mirror listens on; a ban and an unban are published there, in the
+--          same atomic step that writes them: { c = client, b = banned_at (now), e = expires_at, s = strike,
+--          r = reason } or { c = client, u = 1 } (times as strings: cjson would round them).
 --
 -- 'violation'  KEYS: violations (list of times, newest first), ban (hash), strikes (hash).
---              ARGV[3..8]: violations that ban, window, ban duration, longest ban, escalate (1/0), reason.
+--              ARGV[4..10]: violations that ban, window, ban duration, longest ban, escalate (1/0), reason, client.
 --              Records one violation (none while a ban holds); the Violations-th within the window bans and
 --              clears the violations.
 --              Reply: nil, or { banned_at, expires_at, strike } of the new ban.
--- 'ban'        KEYS: violations, ban, strikes. ARGV[3..6]: duration, longest ban, unused, reason (duration > 0).
+-- 'ban'        KEYS: violations, ban, strikes. ARGV[4..8]: duration, longest ban, unused, reason, client
+--              (duration > 0).
 --              Reply: { banned_at, expires_at, strike }.
--- 'unban'      KEYS: violations, ban. Clears the violations and the ban.
+-- 'unban'      KEYS: violations, ban. ARGV[4]: client. Clears the violations and the ban.
 --              Reply: 1 when a ban was in force, else 0.
 -- 'list'       KEYS: the ban index (sorted set: member client id, score expires_at). Drops ended bans.
---              Reply: the client ids of bans in force.
+--              Reply: { now, client ids of bans in force... }.
 local op = ARGV[1]
 local now = tonumber(ARGV[2])
 if now == 0 then
@@ -21,12 +25,14 @@ if now == 0 then
   now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 end
 
+local channel = ARGV[3]
+
 local function fmt(x)
   return string.format('%.17g', x)
 end
 
 -- Strikes are forgotten once a client has stayed clean for the longest ban after its last ban ended.
-local function ban(ban_key, strikes_key, duration, base, longest, escalate, reason)
+local function ban(client, ban_key, strikes_key, duration, base, longest, escalate, reason)
   local last = redis.call('HMGET', strikes_key, 'count', 'lastBanEnd')
   local strike = 1
   if last[1] and tonumber(last[2]) + longest >= now then strike = tonumber(last[1]) + 1 end
@@ -45,11 +51,12 @@ local function ban(ban_key, strikes_key, duration, base, longest, escalate, reas
   redis.call('PEXPIRE', ban_key, math.max(math.ceil(duration / 1000), 1))
   redis.call('HSET', strikes_key, 'count', strike, 'lastBanEnd', fmt(expires_at))
   redis.call('PEXPIRE', strikes_key, math.ceil((duration + longest) / 1000) + 1000)
+  redis.call('PUBLISH', channel, cjson.encode({ c = client, b = fmt(now), e = fmt(expires_at), s = strike, r = reason }))
   return { fmt(now), fmt(expires_at), strike }
 end
 
 if op == 'violation' then
-  local violations, window = tonumber(ARGV[3]), tonumber(ARGV[4])
+  local violations, window = tonumber(ARGV[4]), tonumber(ARGV[5])
   -- Requests that were already past the ban check when the ban began do not count towards another one.
   local banned_until = tonumber(redis.call('HGET', KEYS[2], 'expiresAt'))
   if banned_until and banned_until > now then return nil end
@@ -58,20 +65,23 @@ if op == 'violation' then
   redis.call('LTRIM', KEYS[1], 0, violations - 1)
   if redis.call('LLEN', KEYS[1]) == violations and tonumber(redis.call('LINDEX', KEYS[1], -1)) + window > now then
     redis.call('DEL', KEYS[1])
-    return ban(KEYS[2], KEYS[3], 0, tonumber(ARGV[5]), tonumber(ARGV[6]), ARGV[7] == '1', ARGV[8])
+    return ban(ARGV[10], KEYS[2], KEYS[3], 0, tonumber(ARGV[6]), tonumber(ARGV[7]), ARGV[8] == '1', ARGV[9])
   end
   redis.call('PEXPIRE', KEYS[1], math.ceil(window / 1000) + 1000)
   return nil
 elseif op == 'ban' then
-  return ban(KEYS[2], KEYS[3], tonumber(ARGV[3]), 0, tonumber(ARGV[4]), false, ARGV[6])
+  return ban(ARGV[8], KEYS[2], KEYS[3], tonumber(ARGV[4]), 0, tonumber(ARGV[5]), false, ARGV[7])
 elseif op == 'unban' then
   redis.call('DEL', KEYS[1])
   local expires_at = tonumber(redis.call('HGET', KEYS[2], 'expiresAt'))
   redis.call('DEL', KEYS[2])
+  redis.call('PUBLISH', channel, cjson.encode({ c = ARGV[4], u = 1 }))
   if expires_at and expires_at > now then return 1 end
   return 0
 elseif op == 'list' then
   redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', fmt(now))
-  return redis.call('ZRANGE', KEYS[1], 0, -1)
+  local reply = redis.call('ZRANGE', KEYS[1], 0, -1)
+  table.insert(reply, 1, fmt(now))
+  return reply
 end
 return redis.error_reply('unknown penalty operation ' .. tostring(op))

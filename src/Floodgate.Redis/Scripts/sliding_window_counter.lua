@@ -1,6 +1,6 @@
 -- Sliding window counter. State: hash { s = current window start, c = current count, p = previous count }.
-algorithms[0] = function(key, p, now, consume)
-  local limit, window, cost = p[1], p[2], p[5]
+algorithms[0] = function(key, a, now)
+  local limit, window, cost = tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2]), tonumber(ARGV[a + 5])
   local state = redis.call('HMGET', key, 's', 'c', 'p')
   local stamp = tonumber(state[1]) or 0
   now = math.max(now, stamp)
@@ -16,13 +16,11 @@ algorithms[0] = function(key, p, now, consume)
   local estimate = previous * (window - elapsed) / window + current
   local available = math.floor(limit - estimate)
 
-  local function reset_after(cur, prev)
-    if cur > 0 then return window_start + 2 * window - now end
-    if prev > 0 then return window_start + window - now end
-    return 0
-  end
+  local reset_after = 0
+  if current > 0 then reset_after = window_start + 2 * window - now
+  elseif previous > 0 then reset_after = window_start + window - now end
 
-  if cost > limit then return { TOO_COSTLY, math.max(available, 0), reset_after(current, previous), 0 } end
+  if cost > limit then return { TOO_COSTLY, math.max(available, 0), reset_after, 0 } end
   if estimate + cost > limit then
     local room = limit - cost
     local retry
@@ -33,12 +31,15 @@ algorithms[0] = function(key, p, now, consume)
       local at = math.ceil(window * (previous - room + current) / previous) + 1
       retry = math.max(at - elapsed, 1)
     end
-    return { DENY, math.max(available, 0), reset_after(current, previous), retry }
+    return { DENY, math.max(available, 0), reset_after, retry }
   end
-  if consume and cost > 0 then
-    current = current + cost
-    redis.call('HSET', key, 's', fmt(window_start), 'c', fmt(current), 'p', fmt(previous))
-    expire_in(key, window_start + 2 * window - now)
-  end
-  return { ALLOW, math.floor(limit - estimate - cost), reset_after(current, previous), 0 }
+  local remaining = math.floor(limit - estimate - cost)
+  if cost == 0 then return { ALLOW, remaining, reset_after, 0, reset_after } end
+  -- Consumed, the current window holds a count: the state lasts until the end of the next window.
+  return { ALLOW, remaining, reset_after, 0, window_start + 2 * window - now, window_start, current + cost, previous }
+end
+
+writers[0] = function(key, d)
+  redis.call('HSET', key, 's', fmt(d[6]), 'c', fmt(d[7]), 'p', fmt(d[8]))
+  redis.call('PEXPIRE', key, ttl_ms(d[5]))
 end

@@ -1,8 +1,8 @@
 -- Token bucket. State: hash { s = time of the record, t = tokens spent × window (0 = full bucket) }.
 -- Tokens are kept multiplied by the window in microseconds, so a refill of elapsed × count / window tokens is the
 -- whole number elapsed × count and nothing drifts (see TokenBucket.cs).
-algorithms[2] = function(key, p, now, consume)
-  local count, window, capacity, cost = p[1], p[2], p[3], p[5]
+algorithms[2] = function(key, a, now)
+  local count, window, capacity, cost = tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2]), tonumber(ARGV[a + 3]), tonumber(ARGV[a + 5])
   local state = redis.call('HMGET', key, 's', 't')
   local stamp = tonumber(state[1]) or 0
   now = math.max(now, stamp)
@@ -22,10 +22,11 @@ algorithms[2] = function(key, p, now, consume)
   end
   local spent_after = spent + needed
   local reset_after = until_full(spent)
-  if consume and cost > 0 then
-    redis.call('HSET', key, 's', fmt(now), 't', fmt(spent_after))
-    expire_in(key, until_full(spent_after))
-    reset_after = until_full(spent_after)
-  end
-  return { ALLOW, math.floor((full - spent_after) / window), reset_after, 0 }
+  if cost == 0 then return { ALLOW, math.floor((full - spent_after) / window), reset_after, 0, reset_after } end
+  return { ALLOW, math.floor((full - spent_after) / window), reset_after, 0, until_full(spent_after), now, spent_after }
+end
+
+writers[2] = function(key, d)
+  redis.call('HSET', key, 's', fmt(d[6]), 't', fmt(d[7]))
+  redis.call('PEXPIRE', key, ttl_ms(d[5]))
 end
