@@ -11,13 +11,14 @@
 # from that many concurrent callers, closed loop). Then the attack: all callers on one key over its limit, over-limit
 # cache on and off. Every run reports Redis's CPU time per decision (INFO cpu) and the scripts and commands Redis ran per
 # decision (INFO commandstats). Prints one markdown report of medians and per-round ratios, and the store's goals.
-# About 5-6 minutes with the defaults on a 2-core machine; -q about 2.5.
+# About 5-6 minutes with the defaults on a 2-core machine; -q about 2-3.
 #
 #   bench/redis/run.sh [-q] [-n ROUNDS] [-d SECONDS] [-w WARMUP_SECONDS] [-b BENCH_SECONDS] [-c "1 16 64 256"]
 #   ROUNDS=5 DURATION=5 CALLERS="1 16 64 256" ATTACK_CALLERS=64 bench/redis/run.sh
 #
 # -n rounds (3), -d seconds measured per .NET run (3), -w warm-up seconds per .NET run (1), -b seconds per
-# redis-benchmark run (3), -c the numbers of callers; -q a quick run: -n 3 -d 1 -w 1 -b 1 (options after -q override it).
+# redis-benchmark run (3), -c the numbers of callers; -q a quick run: -n 3 -d 1 -w 1 -b 1 and no SE.Redis-alone runs
+# (options after -q override it; RAW=1 brings those back).
 #
 # Only 127.0.0.1 is contacted. Everything started here is stopped on exit.
 set -euo pipefail
@@ -32,15 +33,16 @@ WARMUP=${WARMUP:-1}                   # seconds, .NET bench, before each measure
 DURATION=${DURATION:-3}               # seconds, .NET bench, measured
 BENCH_SECONDS=${BENCH_SECONDS:-3}     # about how long each redis-benchmark EVALSHA run lasts
 KEYSPACE=${KEYSPACE:-100000}          # redis-benchmark -r: distinct keys, as the .NET callers each have their own
+RAW=${RAW:-1}                         # 1: also the store's EVALSHA through StackExchange.Redis alone (where the time goes)
 while getopts "qn:d:w:b:c:h" opt; do
   case "$opt" in
-    q) ROUNDS=3 DURATION=1 WARMUP=1 BENCH_SECONDS=1 ;;
+    q) ROUNDS=3 DURATION=1 WARMUP=1 BENCH_SECONDS=1 RAW=${RAW:-0} ;;
     n) ROUNDS=$OPTARG ;;
     d) DURATION=$OPTARG ;;
     w) WARMUP=$OPTARG ;;
     b) BENCH_SECONDS=$OPTARG ;;
     c) CALLERS=$OPTARG ;;
-    *) sed -n '2,23p' "$0"; exit 2 ;;
+    *) sed -n '2,24p' "$0"; exit 2 ;;
   esac
 done
 
@@ -171,10 +173,11 @@ for round in $(seq 1 "$ROUNDS"); do
       benchmark "$round" reference "$c" "${reference_n[$c]}" -c "$c" -r "$KEYSPACE" "${reference[@]}"
     }
     # Alternate the order, so that a drift of the machine's load does not favour one side.
+    raw() { if [ "$RAW" = 1 ]; then dotnet_bench raw "$c" "$round"; fi; }
     if [ $((round % 2)) -eq 1 ]; then
-      ceiling; reference; dotnet_bench raw "$c" "$round"; dotnet_bench admit "$c" "$round"
+      ceiling; reference; raw; dotnet_bench admit "$c" "$round"
     else
-      dotnet_bench admit "$c" "$round"; dotnet_bench raw "$c" "$round"; reference; ceiling
+      dotnet_bench admit "$c" "$round"; raw; reference; ceiling
     fi
   done
   for scenario in attack-cache-on attack-cache-off; do
