@@ -337,11 +337,11 @@ if [ "$set_name" = redis ]; then
   check() { awk -v x="$1" -v op="$2" -v g="$3" 'BEGIN { if (x == "-" || x == "") { print "–"; exit }
     ok = (op == ">=") ? x + 0 >= g : (op == "<=") ? x + 0 <= g : (x + 0 >= g - 0.0005 && x + 0 <= g + 0.0005)
     print ok ? "yes" : "**no**" }'; }
-  goal_row() { # what measured op goal [per round]
-    echo "| $1 | $2 | $3 $4 | $(check "$2" "$3" "$4") | ${5:-} |"
+  goal_row() { # what measured op goal [per round] [target as printed]
+    echo "| $1 | $2 | ${6:-$3 $4} | $(check "$2" "$3" "$4") | ${5:-} |"
   }
   echo
-  echo "Goals of the Redis store, every request passing, penalty box on (ratios: medians of per-round ratios of requests/s; calls sent: the app's client, per HTTP request):"
+  echo "Goals of the Redis store, every request passing, penalty box on (ratios: medians of per-round ratios of requests/s; calls sent: commands the app's client sent, per HTTP request, heartbeats included):"
   echo
   echo "| goal | measured | target | met | per round |"
   echo "| --- | ---: | ---: | :---: | --- |"
@@ -351,7 +351,9 @@ if [ "$set_name" = redis ]; then
   goal_row "Floodgate (Redis) ÷ Floodgate (memory)" "$(paired_ratio 3 2)" ">=" 0.6 "$(round_ratios 3 2)"
   goal_row "Floodgate (Redis): server CPU µs per request" "${cpu[3]}" "<=" 20
   goal_row "Floodgate (Redis): bytes allocated per request" "${alloc[3]}" "<=" 1000
-  goal_row "Floodgate (Redis): Redis calls sent per request" "${commands[3]}" "=" 1
+  # One round trip per request at most: a request never waits for a second call (ban check, another limit); with
+  # batching, requests that arrive together share one call, so the count falls below 1.
+  goal_row "Floodgate (Redis): Redis calls sent per request (one round trip; batched requests share one)" "${commands[3]}" "<=" 1.0005 "" "<= 1"
   echo
   echo "Rejecting (over-limit cache on):"
   echo
