@@ -79,34 +79,32 @@ switch (mode)
         // One multiplexer for every partition, as RedisRateLimiting's documentation shows.
         var connection = ConnectionMultiplexer.Connect(configuration);
         builder.Services.AddSingleton<IConnectionMultiplexer>(connection);
+        // Chosen once: per request the partitioner only picks the client's limiter, as in the builtin mode.
+        Func<IPAddress, RateLimitPartition<IPAddress>> partition = mode switch
+        {
+            "rrl-sliding" => client => RedisRateLimitPartition.GetSlidingWindowRateLimiter(client, _ => new RedisSlidingWindowRateLimiterOptions
+            {
+                ConnectionMultiplexerFactory = () => connection,
+                PermitLimit = permits,
+                Window = window,
+            }),
+            "rrl-token" => client => RedisRateLimitPartition.GetTokenBucketRateLimiter(client, _ => new RedisTokenBucketRateLimiterOptions
+            {
+                ConnectionMultiplexerFactory = () => connection,
+                TokenLimit = permits,
+                TokensPerPeriod = Math.Max(permits / 60, 1),
+                ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+            }),
+            _ => client => RedisRateLimitPartition.GetFixedWindowRateLimiter(client, _ => new RedisFixedWindowRateLimiterOptions
+            {
+                ConnectionMultiplexerFactory = () => connection,
+                PermitLimit = permits,
+                Window = window,
+            }),
+        };
         builder.Services.AddRateLimiter(options =>
         {
-            options.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, IPAddress>(context =>
-            {
-                var client = context.Connection.RemoteIpAddress ?? IPAddress.None;
-                return mode switch
-                {
-                    "rrl-sliding" => RedisRateLimitPartition.GetSlidingWindowRateLimiter(client, _ => new RedisSlidingWindowRateLimiterOptions
-                    {
-                        ConnectionMultiplexerFactory = () => connection,
-                        PermitLimit = permits,
-                        Window = window,
-                    }),
-                    "rrl-token" => RedisRateLimitPartition.GetTokenBucketRateLimiter(client, _ => new RedisTokenBucketRateLimiterOptions
-                    {
-                        ConnectionMultiplexerFactory = () => connection,
-                        TokenLimit = permits,
-                        TokensPerPeriod = Math.Max(permits / 60, 1),
-                        ReplenishmentPeriod = TimeSpan.FromSeconds(1),
-                    }),
-                    _ => RedisRateLimitPartition.GetFixedWindowRateLimiter(client, _ => new RedisFixedWindowRateLimiterOptions
-                    {
-                        ConnectionMultiplexerFactory = () => connection,
-                        PermitLimit = permits,
-                        Window = window,
-                    }),
-                };
-            });
+            options.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, IPAddress>(context => partition(context.Connection.RemoteIpAddress ?? IPAddress.None));
             options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
         });
         break;
