@@ -50,7 +50,8 @@ internal sealed record ScenarioResult(
     double WorkItemsPerDecision,
     double Gen0CollectionsPerThousand,
     double ScriptsPerDecision,
-    double ExecutedPerDecision);
+    double ExecutedPerDecision,
+    double ScriptMicrosecondsPerDecision);
 
 /// <summary>
 /// A closed loop: <c>callers</c> async tasks each call <see cref="RedisRateLimitStore.AcquireAsync"/>, wait for the
@@ -149,7 +150,7 @@ internal static class Scenario
         }
 
         var decisions = histogram.Count;
-        var (scripts, executed) = CommandStats.PerDecision(commandsBefore, commandsAfter, decisions);
+        var (scripts, executed, scriptMicroseconds) = CommandStats.PerDecision(commandsBefore, commandsAfter, decisions);
         return new ScenarioResult(
             kind,
             callers,
@@ -171,7 +172,8 @@ internal static class Scenario
             decisions == 0 ? 0 : (double)workItems / decisions,
             decisions == 0 ? 0 : collections * 1000.0 / decisions,
             scripts,
-            executed);
+            executed,
+            scriptMicroseconds);
     }
 
     /// <summary>CPU time of the redis-server process (user + system), from INFO cpu.</summary>

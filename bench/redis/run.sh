@@ -116,19 +116,20 @@ benchmark() {
     -v requests="$requests" -v before="$before" -v after="$after" -v commands="$commands" \
     '{ n = NF; printf "%s\t%s\t%s\t%.0f\t%.1f\t%.1f\t1\t0\t0\t0\t0\t0\t0\t%.2f\t%s\n",
        round, kind, callers, $(n-6), $(n-3) * 1000, $(n-1) * 1000, (after - before) * 1e6 / requests, commands }' >>"$results"
-  tail -n 1 "$results" | awk -F'\t' '{ printf "%-17s callers %3s: %9s ops/s, p50 %s us, p99 %s us, Redis CPU %s us, scripts %s and commands %s per request\n", $2, $3, $4, $5, $6, $14, $15, $16 }' >&2
+  tail -n 1 "$results" | awk -F'\t' '{ printf "%-17s callers %3s: %9s ops/s, p50 %s us, p99 %s us, Redis CPU %s us, scripts %s and commands %s per request, %s us inside scripts\n", $2, $3, $4, $5, $6, $14, $15, $16, $17 }' >&2
 }
 
-# Calls per command so far, from INFO commandstats ("NAME CALLS" lines).
-command_stats() { "${cli[@]}" INFO commandstats | tr -d '\r' | awk -F'[:=,]' '/^cmdstat_/ { sub("^cmdstat_", "", $1); print $1, $3 }'; }
+# Calls and microseconds per command so far, from INFO commandstats ("NAME CALLS USEC" lines).
+command_stats() { "${cli[@]}" INFO commandstats | tr -d '\r' | awk -F'[:=,]' '/^cmdstat_/ { sub("^cmdstat_", "", $1); print $1, $3, $5 }'; }
 
-# command_delta BEFORE AFTER REQUESTS: "scripts<TAB>commands" per request between two command_stats (commands: every call,
-# those a script ran inside included; the INFO calls of this script left out).
+# command_delta BEFORE AFTER REQUESTS: "scripts<TAB>commands<TAB>script us" per request between two command_stats
+# (commands: every call, those a script ran inside included; script us: Redis's time inside script calls; the INFO
+# calls of this script left out).
 command_delta() {
-  awk -v r="$3" 'NR == FNR { b[$1] = $2; next } $1 != "info" {
+  awk -v r="$3" 'NR == FNR { b[$1] = $2; u[$1] = $3; next } $1 != "info" {
       d = $2 - b[$1]; total += d
-      if ($1 ~ /^(evalsha|eval|evalsha_ro|eval_ro|fcall|fcall_ro)$/) scripts += d
-    } END { if (r <= 0) r = 1; printf "%.3f\t%.3f", scripts / r, total / r }' "$1" "$2"
+      if ($1 ~ /^(evalsha|eval|evalsha_ro|eval_ro|fcall|fcall_ro)$/) { scripts += d; us += $3 - u[$1] }
+    } END { if (r <= 0) r = 1; printf "%.3f\t%.3f\t%.2f", scripts / r, total / r, us / r }' "$1" "$2"
 }
 
 server_cpu() { "${cli[@]}" INFO cpu | tr -d '\r' | awk -F: '/^used_cpu_(user|sys):/ { s += $2 } END { printf "%.6f", s }'; }
@@ -210,7 +211,7 @@ echo '```'
 "${bench[@]}" --overhead --threads 1,32 --duration 1 --repetitions 3 || status=1
 echo '```'
 echo
-echo "Raw results (round, kind, callers, ops/s, p50 us, p99 us, round trips per decision, failures, degraded, round trips, over-limit cache hits, client CPU us, allocated B, Redis CPU us, scripts run by Redis, commands executed by Redis; the last five per decision):"
+echo "Raw results (round, kind, callers, ops/s, p50 us, p99 us, round trips per decision, failures, degraded, round trips, over-limit cache hits, client CPU us, allocated B, Redis CPU us, scripts run by Redis, commands executed by Redis, Redis us inside scripts; the last six per decision):"
 echo
 echo '```'
 cat "$results"
