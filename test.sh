@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the tests need and is missing (Redis for the store tests, docker-compose to validate deploy/, Chromium for
-# the dashboard's browser tests), builds in Release, runs every test project,
+# the dashboard's browser tests, Node.js and npm for the pinned OpenAPI linter, promtool for /metrics), builds in Release, runs every test project,
 # and ends with one line: "N passed, N failed, N skipped".
 set -uo pipefail
 cd "$(dirname "$0")"
@@ -12,6 +12,9 @@ declare -A needed=(
   [redis-cli]=redis-tools
   [docker-compose]=docker-compose
   [chromium]=chromium
+  [node]=nodejs
+  [npm]=npm
+  [promtool]=prometheus
 )
 
 missing=()

@@ -22,6 +22,9 @@ internal sealed class BatchWaiter : IValueTaskSource
     /// <summary>The state key of each limit (the first <see cref="Count"/> entries).</summary>
     public RedisKey[] Keys { get; private set; } = new RedisKey[1];
 
+    /// <summary>When the request joined its lane (a timestamp of the store's clock).</summary>
+    public long EnqueuedAt { get; set; }
+
     /// <summary>How many limits the request decides as one.</summary>
     public int Count => Requests.Length;
 

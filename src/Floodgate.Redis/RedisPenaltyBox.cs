@@ -25,7 +25,12 @@ namespace Floodgate.Redis;
 /// </remarks>
 public sealed class RedisPenaltyBox : IPenaltyBox, IDisposable
 {
+    /// <summary>How often the subscription's marker is sent until it comes back, and how many times.</summary>
+    private const int MarkerAttempts = 100;
+
     private static readonly RedisValue[] BanFields = ["bannedAt", "expiresAt", "strike", "reason"];
+
+    private static readonly TimeSpan MarkerInterval = TimeSpan.FromMilliseconds(100);
 
     private readonly IConnectionMultiplexer _redis;
     private readonly RedisStoreOptions _options;
@@ -42,6 +47,8 @@ public sealed class RedisPenaltyBox : IPenaltyBox, IDisposable
     private readonly string _channelName;
     private RedisCallFailure? _lastBug;
     private int _syncRequests;
+    private long _markers;
+    private Tuple<string, TaskCompletionSource>? _marker;
     private long _lastSyncAttempt;
     private bool _subscribed;
 
@@ -70,7 +77,7 @@ public sealed class RedisPenaltyBox : IPenaltyBox, IDisposable
         _violationReason = string.Create(CultureInfo.InvariantCulture, $"{_penalty.Violations} violations within {RateLimit.FormatWindow(_penalty.Window)}");
         _channelName = options.KeyPrefix + ":bans:changes";
         _channel = RedisChannel.Literal(_channelName);
-        _mirror = new RedisBanMirror(_timeProvider);
+        _mirror = new RedisBanMirror(_timeProvider, options.UseApplicationClock);
         _redis.ConnectionRestored += OnConnectionRestored;
         _redis.ConnectionFailed += OnConnectionFailed;
         Resync();
@@ -129,10 +136,10 @@ public sealed class RedisPenaltyBox : IPenaltyBox, IDisposable
             try
             {
                 var reply = await EvaluateAsync(ClientKeys(clientId), [
-                    "violation", Now(), _channelName, _penalty.Violations, Microseconds(_penalty.Window), Microseconds(_penalty.BanDuration),
+                    "violation", Now(), _channelName, _mirror.NextOrigin(out var change), _penalty.Violations, Microseconds(_penalty.Window), Microseconds(_penalty.BanDuration),
                     Microseconds(_penalty.MaxBanDuration), _penalty.Escalate ? 1 : 0, _violationReason, clientId], cancellationToken).ConfigureAwait(false);
                 Recovered();
-                return reply.IsNull ? null : await BannedAsync(clientId, reply, _violationReason, cancellationToken).ConfigureAwait(false);
+                return reply.IsNull ? null : await BannedAsync(clientId, change, reply, _violationReason, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (Failed(ex, startedAt))
             {
@@ -160,9 +167,9 @@ public sealed class RedisPenaltyBox : IPenaltyBox, IDisposable
             try
             {
                 var reply = await EvaluateAsync(ClientKeys(clientId), [
-                    "ban", Now(), _channelName, Math.Max(Microseconds(duration), 1), Microseconds(_penalty.MaxBanDuration), 0, reason, clientId], cancellationToken).ConfigureAwait(false);
+                    "ban", Now(), _channelName, _mirror.NextOrigin(out var change), Math.Max(Microseconds(duration), 1), Microseconds(_penalty.MaxBanDuration), 0, reason, clientId], cancellationToken).ConfigureAwait(false);
                 Recovered();
-                return await BannedAsync(clientId, reply, reason, cancellationToken).ConfigureAwait(false);
+                return await BannedAsync(clientId, change, reply, reason, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (Failed(ex, startedAt))
             {
@@ -184,8 +191,8 @@ public sealed class RedisPenaltyBox : IPenaltyBox, IDisposable
             var startedAt = _timeProvider.GetTimestamp();
             try
             {
-                var reply = await EvaluateAsync(ClientKeys(clientId), ["unban", Now(), _channelName, clientId], cancellationToken).ConfigureAwait(false);
-                _mirror.Remove(clientId);
+                var reply = await EvaluateAsync(ClientKeys(clientId), ["unban", Now(), _channelName, _mirror.NextOrigin(out var change), clientId], cancellationToken).ConfigureAwait(false);
+                _mirror.Own(clientId, change, null);
                 await _redis.GetDatabase().SortedSetRemoveAsync(_index, clientId).WaitAsync(_options.Timeout, _timeProvider, cancellationToken).ConfigureAwait(false);
                 Recovered();
                 removed |= (long)reply == 1;
@@ -263,7 +270,7 @@ public sealed class RedisPenaltyBox : IPenaltyBox, IDisposable
     /// <summary>The bans in force in Redis, and Redis's clock when they were listed (microseconds).</summary>
     private async Task<(List<BanRecord> Bans, long Now)> ReadBansAsync(CancellationToken cancellationToken)
     {
-        var reply = (RedisValue[])(await EvaluateAsync([_index], ["list", Now(), _channelName], cancellationToken).ConfigureAwait(false))!;
+        var reply = (RedisValue[])(await EvaluateAsync([_index], ["list", Now(), _channelName, _mirror.Anonymous], cancellationToken).ConfigureAwait(false))!;
         var database = _redis.GetDatabase();
         var reads = new Task<RedisValue[]>[reply.Length - 1];
         for (var i = 1; i < reply.Length; i++)
@@ -312,10 +319,30 @@ public sealed class RedisPenaltyBox : IPenaltyBox, IDisposable
             var sinceChange = _mirror.Changes;
             try
             {
+                var subscriber = _redis.GetSubscriber();
                 if (!Volatile.Read(ref _subscribed))
                 {
-                    await _redis.GetSubscriber().SubscribeAsync(_channel, OnAnnouncement).WaitAsync(_options.Timeout * 4, _timeProvider).ConfigureAwait(false);
+                    await subscriber.SubscribeAsync(_channel, OnAnnouncement).WaitAsync(_options.Timeout * 4, _timeProvider).ConfigureAwait(false);
                     Volatile.Write(ref _subscribed, true);
+                }
+
+                // The subscription must be live before the index is read, or a ban announced in between is lost (after a
+                // reconnect the client subscribes again on its own, and may not have yet): a marker sent through the
+                // channel and received proves it.
+                // Sent again every MarkerInterval (system clock: it paces a network delivery) until one comes back.
+                var marker = string.Create(CultureInfo.InvariantCulture, $"m:{_mirror.Anonymous}:{Interlocked.Increment(ref _markers)}");
+                var arrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                Volatile.Write(ref _marker, Tuple.Create(marker, arrived));
+                for (var attempt = 1; !arrived.Task.IsCompleted; attempt++)
+                {
+                    await subscriber.PublishAsync(_channel, marker).WaitAsync(_options.Timeout, _timeProvider).ConfigureAwait(false);
+                    try
+                    {
+                        await arrived.Task.WaitAsync(MarkerInterval, TimeProvider.System).ConfigureAwait(false);
+                    }
+                    catch (TimeoutException) when (attempt < MarkerAttempts)
+                    {
+                    }
                 }
 
                 var (bans, now) = await ReadBansAsync(CancellationToken.None).ConfigureAwait(false);
@@ -334,14 +361,28 @@ public sealed class RedisPenaltyBox : IPenaltyBox, IDisposable
         }
     }
 
-    private void OnAnnouncement(RedisChannel channel, RedisValue message) => _mirror.Apply(((ReadOnlyMemory<byte>)message).Span);
+    private void OnAnnouncement(RedisChannel channel, RedisValue message)
+    {
+        var bytes = ((ReadOnlyMemory<byte>)message).Span;
+        if (bytes.StartsWith("m:"u8))
+        {
+            if (Volatile.Read(ref _marker) is { } marker && message == marker.Item1)
+            {
+                marker.Item2.TrySetResult();
+            }
+
+            return;
+        }
+
+        _mirror.Apply(bytes);
+    }
 
     /// <summary>The ban a script reply describes, after indexing it for listing.</summary>
-    private async Task<BanRecord> BannedAsync(string clientId, RedisResult reply, string reason, CancellationToken cancellationToken)
+    private async Task<BanRecord> BannedAsync(string clientId, long change, RedisResult reply, string reason, CancellationToken cancellationToken)
     {
         var fields = (RedisResult[])reply!;
         var ban = new BanRecord(clientId, FromMicroseconds(Number(fields[0])), FromMicroseconds(Number(fields[1])), (int)(long)fields[2], reason);
-        _mirror.Add(ban, ban.ExpiresAt - ban.BannedAt);
+        _mirror.Own(clientId, change, ban);
         var startedAt = _timeProvider.GetTimestamp();
         try
         {

@@ -14,7 +14,8 @@ namespace Floodgate.Redis;
 /// Rate-limit state in Redis, shared by every instance: each decision is one atomic script (all limits of a request
 /// in one round trip when their keys share a slot), Redis <c>TIME</c> is the clock, TTLs make idle keys vanish.
 /// Requests that arrive while a call to the same endpoint (Cluster slot) is in flight go out together in the next
-/// call (<see cref="BatchLane"/>), each still all-or-nothing, decided in arrival order.
+/// call (<see cref="BatchLane"/>), each still all-or-nothing, decided in arrival order; a request that waited for the
+/// call before it has that much less of <c>Timeout</c> for its own, so none waits longer than <c>Timeout</c> in all.
 /// A slow answer is waited for up to <c>Timeout</c>; Redis gone (see <see cref="RedisOutage"/>) never fails a request:
 /// the <see cref="RedisFailureMode"/> answers. Any other error (a script error, a bug of ours) is logged as an error,
 /// reported by the health check and thrown to the caller: it is never mistaken for an outage.
@@ -210,6 +211,7 @@ public sealed class RedisRateLimitStore : IRateLimitStore, IDisposable
                 return await AcquireAloneAsync(requestMemory, keys[..count], decisionMemory, localNow, cancellationToken).ConfigureAwait(false);
             }
 
+            waiter.EnqueuedAt = localNow;
             Lane(keys[0]).Enqueue(waiter);
             await waiter.WaitAsync().ConfigureAwait(false);
             return waiter.Failure switch
@@ -289,6 +291,13 @@ public sealed class RedisRateLimitStore : IRateLimitStore, IDisposable
         var startedAt = _timeProvider.GetTimestamp();
         try
         {
+            // No request waits longer than Timeout in all: the call gets what is left of the oldest one's (the first).
+            var left = _options.Timeout - _timeProvider.GetElapsedTime(batch[0].EnqueuedAt, startedAt);
+            if (left <= TimeSpan.Zero)
+            {
+                throw new TimeoutException($"The requests waited {_options.Timeout} for the call before them.");
+            }
+
             var keyCount = 0;
             foreach (var waiter in batch)
             {
@@ -307,13 +316,15 @@ public sealed class RedisRateLimitStore : IRateLimitStore, IDisposable
                 a = Describe(waiter.Requests.Span, arguments, a);
             }
 
-            var reply = await EvaluateAsync(keys, arguments).ConfigureAwait(false);
+            var reply = await EvaluateAsync(keys, arguments, left).ConfigureAwait(false);
             Recovered();
             var offset = 0;
             foreach (var waiter in batch)
             {
+                // Read before completing: a completed waiter goes back to the pool and may serve another request at once.
+                var count = waiter.Count;
                 waiter.Complete(reply, offset);
-                offset += waiter.Count * 4;
+                offset += count * 4;
             }
         }
         catch (Exception ex)
@@ -428,19 +439,20 @@ public sealed class RedisRateLimitStore : IRateLimitStore, IDisposable
         return true;
     }
 
-    private async Task<RedisResult[]> EvaluateAsync(RedisKey[] keys, RedisValue[] arguments)
+    private async Task<RedisResult[]> EvaluateAsync(RedisKey[] keys, RedisValue[] arguments, TimeSpan? timeout = null)
     {
+        var wait = timeout ?? _options.Timeout;
         Interlocked.Increment(ref _roundTrips);
         var database = _redis.GetDatabase();
         RedisResult result;
         try
         {
-            result = await database.ScriptEvaluateAsync(RedisScripts.BatchSha1, keys, arguments, ScriptFlags).WaitAsync(_options.Timeout, _timeProvider).ConfigureAwait(false);
+            result = await database.ScriptEvaluateAsync(RedisScripts.BatchSha1, keys, arguments, ScriptFlags).WaitAsync(wait, _timeProvider).ConfigureAwait(false);
         }
         catch (RedisServerException ex) when (ex.Message.StartsWith("NOSCRIPT", StringComparison.Ordinal))
         {
             // The server lost its script cache (restart, failover, SCRIPT FLUSH): EVAL loads it again.
-            result = await database.ScriptEvaluateAsync(RedisScripts.Batch, keys, arguments, ScriptFlags).WaitAsync(_options.Timeout, _timeProvider).ConfigureAwait(false);
+            result = await database.ScriptEvaluateAsync(RedisScripts.Batch, keys, arguments, ScriptFlags).WaitAsync(wait, _timeProvider).ConfigureAwait(false);
         }
 
         return (RedisResult[])result!;

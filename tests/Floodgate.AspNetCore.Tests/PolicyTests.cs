@@ -215,8 +215,9 @@ public sealed class PolicyTests
     {
         for (var i = 0; i < 1000 && !pending.IsCompleted; i++)
         {
-            // Let the request reach its timer before moving the clock (a wait for I/O, not for time).
-            await Task.WhenAny(pending, Task.Delay(20, TestContext.Current.CancellationToken));
+            // Let the request reach its timer, or answer once it fired, before moving the clock again (a wait for I/O,
+            // not for time; long enough for a loaded machine, or the measured delay overshoots by a step).
+            await Task.WhenAny(pending, Task.Delay(100, TestContext.Current.CancellationToken));
             if (!pending.IsCompleted)
             {
                 host.Time.Advance(step);

@@ -62,6 +62,31 @@ public sealed class BatchingTests
     }
 
     [Fact]
+    public async Task RequestQueuedBehindAStalledCall_WaitsNoLongerThanTimeoutInAll()
+    {
+        using var server = RedisServer.StartOrSkip();
+        using var connection = await ConnectionMultiplexer.ConnectAsync(server.Endpoint);
+        var time = new FakeTimeProvider(RateLimitStoreContract.Start); // the timeouts run on this clock
+        using var store = new RedisRateLimitStore(connection, new RedisStoreOptions
+        {
+            KeyPrefix = "stall", FailureMode = RedisFailureMode.FailClosed, Timeout = TimeSpan.FromMilliseconds(500),
+        }, time);
+        await store.AcquireAsync("warm", Ten, 1, Token);
+        var tripsBefore = store.RoundTrips;
+
+        server.Pause(TimeSpan.FromSeconds(2));
+        var first = store.AcquireAsync("first", Ten, 1, Token).AsTask();  // in flight, held by the pause
+        var second = store.AcquireAsync("second", Ten, 1, Token).AsTask(); // queued behind it
+        time.Advance(TimeSpan.FromMilliseconds(500)); // the first call's timeout, set on this clock when it was sent
+
+        // The second request spent its whole Timeout waiting: it is answered at once, never sent for another Timeout.
+        Assert.Equal(RateLimitDenialReason.StoreUnavailable, (await first).Reason);
+        Assert.Equal(RateLimitDenialReason.StoreUnavailable, (await second).Reason);
+        Assert.Equal(tripsBefore + 1, store.RoundTrips);
+        Assert.False(store.IsDegraded); // two slow answers are no outage
+    }
+
+    [Fact]
     public async Task BatchingOff_SendsEachRequestAlone()
     {
         using var server = RedisServer.StartOrSkip();

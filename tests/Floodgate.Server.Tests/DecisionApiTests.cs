@@ -64,6 +64,44 @@ public sealed class DecisionApiTests(SharedServer shared)
         Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _), problem.ToString());
     }
 
+    [Theory]
+    [InlineData("/v1/check", """{ "key": "k", "limit": "5/minute", "cost": "abc" }""", "cost", "wrong type")]
+    [InlineData("/v1/check", """{ "key": 42, "limit": "5/minute" }""", "key", "wrong type")]
+    [InlineData("/v1/check", """{ "key": "k", "limit": "5/minute", "endpoint": "/x" }""", "endpoint", "unknown field 'endpoint'")]
+    [InlineData("/v1/check/batch", """{ "checks": [ { "key": "k", "limit": "5/minute", "cost": "abc" } ] }""", "checks[0].cost", "wrong type")]
+    [InlineData("/v1/check/batch", """{ "checks": [ { "key": "k", "limit": "5/minute" } ], "atomic": "yes" }""", "atomic", "wrong type")]
+    [InlineData("/v1/check/batch", """{ "checks": [ { "key": "k", "limit": "5/minute" } ], "endpoint": "/x" }""", "endpoint", "unknown field 'endpoint'")]
+    [InlineData("/v1/check/batch", """{ "checks": [] }""", "checks", "Between 1 and")]
+    public async Task BadPayload_IsProblemJson_WithAnErrorsEntryForTheField_NeverExceptionText(string path, string body, string field, string message)
+    {
+        var response = await shared.Client.PostAsync(path, ServerTests.Json(body), Token);
+        var text = await response.Content.ReadAsStringAsync(Token);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var errors = JsonDocument.Parse(text).RootElement.GetProperty("errors").GetProperty(field).EnumerateArray().Select(e => e.GetString()!).ToList();
+        Assert.Contains(errors, e => e.Contains(message, StringComparison.Ordinal));
+        foreach (var exceptionText in new[] { "Exception", "System.", "LineNumber", "BytePositionInLine", "Path: $" })
+        {
+            Assert.DoesNotContain(exceptionText, text, StringComparison.Ordinal);
+        }
+    }
+
+    [Theory]
+    [InlineData("[1, 2]")]
+    [InlineData("{ \"key\": ")]
+    [InlineData("null")]
+    public async Task BodyThatIsNoObject_IsProblemJson_NeverExceptionText(string body)
+    {
+        var response = await shared.Client.PostAsync("/v1/check", ServerTests.Json(body), Token);
+        var text = await response.Content.ReadAsStringAsync(Token);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.DoesNotContain("Exception", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("LineNumber", text, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Batch_DecidesSeveralKeysInOneCall_AndAtomicConsumesNothingWhenOneDenies()
     {

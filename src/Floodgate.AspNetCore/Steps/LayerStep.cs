@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using Floodgate.AspNetCore.Identification;
 using Floodgate.AspNetCore.Policies;
 using Floodgate.Diagnostics;
@@ -17,6 +18,8 @@ internal sealed class LayerStep(IRateLimitStore store, FloodgateMetrics metrics,
     /// <summary>The global layer's state key.</summary>
     public const string GlobalKey = "global";
 
+    // Pooled: with a remote store the method awaits on every request, and its frame would be allocated each time.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<StepOutcome> DecideAsync(HttpContext context, FloodgateSettings settings, RateLimitPolicy policy, RateLimit[] limits, ClientIdentity client, Endpoint? endpoint, long permits, CancellationToken cancellationToken)
     {
         var clientKey = ClientKey(policy, client, context, endpoint);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Floodgate.AspNetCore.Identification;
 using Floodgate.AspNetCore.Policies;
 using Microsoft.AspNetCore.Http;
@@ -19,6 +20,8 @@ internal sealed class RequestDecider(
     SlowDownStep slowDown,
     PenaltyStep penalties)
 {
+    // Pooled: with a remote store the method awaits on every request, and its frame would be allocated each time.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<RequestVerdict> DecideAsync(HttpContext context, FloodgateSettings settings, RateLimitPolicy policy, Endpoint? endpoint, long permits, CancellationToken cancellationToken)
     {
         var client = await identities.ConfirmAsync(settings.Identifier.Identify(context), context, settings.Options.Identification, cancellationToken).ConfigureAwait(false);

@@ -13,10 +13,11 @@ algorithms[3] = function(key, a, now)
   if cost > limit then return { TOO_COSTLY, limit - count, reset_after, 0 } end
   if count + cost > limit then return { DENY, limit - count, reset_after, window_end - now } end
   if cost == 0 then return { ALLOW, limit - count, reset_after, 0, reset_after } end
-  return { ALLOW, limit - count - cost, reset_after, 0, window_end - now, window_start, count + cost }
+  return { ALLOW, limit - count - cost, reset_after, 0, window_end - now, window_start, count + cost, count == 0 }
 end
 
+-- The key lives until its window ends: its expiry is set by the window's first write and holds for the others.
 writers[3] = function(key, d)
   redis.call('HSET', key, 's', fmt(d[6]), 'c', fmt(d[7]))
-  redis.call('PEXPIRE', key, ttl_ms(d[5]))
+  if d[8] then redis.call('PEXPIRE', key, ttl_ms(d[5])) end
 end

@@ -3,18 +3,19 @@
 -- ARGV[1]: the operation: 'violation', 'ban', 'unban' or 'list'.
 -- ARGV[2]: now, or 0 to read the server's TIME (production always reads TIME).
 -- ARGV[3]: the channel every instance's ban mirror listens on; a ban and an unban are published there, in the
---          same atomic step that writes them: { c = client, b = banned_at (now), e = expires_at, s = strike,
---          r = reason } or { c = client, u = 1 } (times as strings: cjson would round them).
+--          same atomic step that writes them: { o = origin, c = client, b = banned_at (now), e = expires_at,
+--          s = strike, r = reason } or { o = origin, c = client, u = 1 } (times as strings: cjson would round them).
+-- ARGV[4]: the origin: who asked, so that an instance knows its own announcements.
 --
 -- 'violation'  KEYS: violations (list of times, newest first), ban (hash), strikes (hash).
---              ARGV[4..10]: violations that ban, window, ban duration, longest ban, escalate (1/0), reason, client.
+--              ARGV[5..11]: violations that ban, window, ban duration, longest ban, escalate (1/0), reason, client.
 --              Records one violation (none while a ban holds); the Violations-th within the window bans and
 --              clears the violations.
 --              Reply: nil, or { banned_at, expires_at, strike } of the new ban.
--- 'ban'        KEYS: violations, ban, strikes. ARGV[4..8]: duration, longest ban, unused, reason, client
+-- 'ban'        KEYS: violations, ban, strikes. ARGV[5..9]: duration, longest ban, unused, reason, client
 --              (duration > 0).
 --              Reply: { banned_at, expires_at, strike }.
--- 'unban'      KEYS: violations, ban. ARGV[4]: client. Clears the violations and the ban.
+-- 'unban'      KEYS: violations, ban. ARGV[5]: client. Clears the violations and the ban.
 --              Reply: 1 when a ban was in force, else 0.
 -- 'list'       KEYS: the ban index (sorted set: member client id, score expires_at). Drops ended bans.
 --              Reply: { now, client ids of bans in force... }.
@@ -25,7 +26,7 @@ if now == 0 then
   now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 end
 
-local channel = ARGV[3]
+local channel, origin = ARGV[3], ARGV[4]
 
 local function fmt(x)
   return string.format('%.17g', x)
@@ -51,12 +52,12 @@ local function ban(client, ban_key, strikes_key, duration, base, longest, escala
   redis.call('PEXPIRE', ban_key, math.max(math.ceil(duration / 1000), 1))
   redis.call('HSET', strikes_key, 'count', strike, 'lastBanEnd', fmt(expires_at))
   redis.call('PEXPIRE', strikes_key, math.ceil((duration + longest) / 1000) + 1000)
-  redis.call('PUBLISH', channel, cjson.encode({ c = client, b = fmt(now), e = fmt(expires_at), s = strike, r = reason }))
+  redis.call('PUBLISH', channel, cjson.encode({ o = origin, c = client, b = fmt(now), e = fmt(expires_at), s = strike, r = reason }))
   return { fmt(now), fmt(expires_at), strike }
 end
 
 if op == 'violation' then
-  local violations, window = tonumber(ARGV[4]), tonumber(ARGV[5])
+  local violations, window = tonumber(ARGV[5]), tonumber(ARGV[6])
   -- Requests that were already past the ban check when the ban began do not count towards another one.
   local banned_until = tonumber(redis.call('HGET', KEYS[2], 'expiresAt'))
   if banned_until and banned_until > now then return nil end
@@ -65,17 +66,17 @@ if op == 'violation' then
   redis.call('LTRIM', KEYS[1], 0, violations - 1)
   if redis.call('LLEN', KEYS[1]) == violations and tonumber(redis.call('LINDEX', KEYS[1], -1)) + window > now then
     redis.call('DEL', KEYS[1])
-    return ban(ARGV[10], KEYS[2], KEYS[3], 0, tonumber(ARGV[6]), tonumber(ARGV[7]), ARGV[8] == '1', ARGV[9])
+    return ban(ARGV[11], KEYS[2], KEYS[3], 0, tonumber(ARGV[7]), tonumber(ARGV[8]), ARGV[9] == '1', ARGV[10])
   end
   redis.call('PEXPIRE', KEYS[1], math.ceil(window / 1000) + 1000)
   return nil
 elseif op == 'ban' then
-  return ban(ARGV[8], KEYS[2], KEYS[3], tonumber(ARGV[4]), 0, tonumber(ARGV[5]), false, ARGV[7])
+  return ban(ARGV[9], KEYS[2], KEYS[3], tonumber(ARGV[5]), 0, tonumber(ARGV[6]), false, ARGV[8])
 elseif op == 'unban' then
   redis.call('DEL', KEYS[1])
   local expires_at = tonumber(redis.call('HGET', KEYS[2], 'expiresAt'))
   redis.call('DEL', KEYS[2])
-  redis.call('PUBLISH', channel, cjson.encode({ c = ARGV[4], u = 1 }))
+  redis.call('PUBLISH', channel, cjson.encode({ o = origin, c = ARGV[5], u = 1 }))
   if expires_at and expires_at > now then return 1 end
   return 0
 elseif op == 'list' then

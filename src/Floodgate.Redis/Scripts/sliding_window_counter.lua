@@ -36,10 +36,12 @@ algorithms[0] = function(key, a, now)
   local remaining = math.floor(limit - estimate - cost)
   if cost == 0 then return { ALLOW, remaining, reset_after, 0, reset_after } end
   -- Consumed, the current window holds a count: the state lasts until the end of the next window.
-  return { ALLOW, remaining, reset_after, 0, window_start + 2 * window - now, window_start, current + cost, previous }
+  return { ALLOW, remaining, reset_after, 0, window_start + 2 * window - now, window_start, current + cost, previous, stamp ~= window_start }
 end
 
+-- The key lives until the end of the window after the current one: its expiry is set by the current window's first
+-- write and holds for the others.
 writers[0] = function(key, d)
   redis.call('HSET', key, 's', fmt(d[6]), 'c', fmt(d[7]), 'p', fmt(d[8]))
-  redis.call('PEXPIRE', key, ttl_ms(d[5]))
+  if d[9] then redis.call('PEXPIRE', key, ttl_ms(d[5])) end
 end

@@ -12,21 +12,24 @@ internal static class AdminEndpoints
 {
     private const int MaxStatsBans = 100;
 
-    public static void MapAdminApi(this WebApplication app, KeyAuthorization authorization)
+    public static void MapAdminApi(this WebApplication app)
     {
-        var admin = app.MapGroup("/admin").RequireKey(authorization, "admin").WithTags("Admin")
+        var authorization = app.KeyAuthorization(AdminServiceCollectionExtensions.AuthorizationKey, "admin API", "Floodgate:Admin:ApiKey");
+        var admin = app.MapGroup("/admin").RequireKey(authorization, KeyRequirement.Admin).WithTags("Admin")
             .ProducesProblem(StatusCodes.Status401Unauthorized);
 
         admin.MapGet("/configs", async (IPolicyStore store, CancellationToken ct) => Results.Ok(await store.ListAsync(ct)))
-            .WithSummary("List the run-time policies").Produces<List<PolicyDocument>>();
+            .WithName("listPolicies").WithSummary("List the run-time policies").Produces<List<PolicyDocument>>();
         admin.MapGet("/configs/{id}", async (string id, IPolicyStore store, CancellationToken ct) =>
                 (await store.ListAsync(ct)).FirstOrDefault(p => p.Id == id) is { } policy ? Results.Ok(policy) : NotFound(id))
-            .WithSummary("Read one policy").Produces<PolicyDocument>().ProducesProblem(StatusCodes.Status404NotFound);
+            .WithName("getPolicy").WithSummary("Read one policy").Produces<PolicyDocument>().ProducesProblem(StatusCodes.Status404NotFound);
         admin.MapPost("/configs", CreateAsync)
-            .WithSummary("Create a policy; applies to the next request").Produces<PolicyDocument>(StatusCodes.Status201Created).ProducesValidationProblem()
+            .WithName("createPolicy").WithSummary("Create a policy; applies to the next request").Accepts<PolicyDocument>("application/json")
+            .Produces<PolicyDocument>(StatusCodes.Status201Created).ProducesJsonBodyProblems()
             .ProducesProblem(StatusCodes.Status409Conflict);
         admin.MapPut("/configs/{id}", ReplaceAsync)
-            .WithSummary("Create or replace a policy; applies to the next request").Produces<PolicyDocument>().ProducesValidationProblem();
+            .WithName("replacePolicy").WithSummary("Create or replace a policy; applies to the next request").Accepts<PolicyDocument>("application/json")
+            .Produces<PolicyDocument>().ProducesJsonBodyProblems();
         admin.MapDelete("/configs/{id}", async (string id, IPolicyStore store, PolicyRuleSource rules, LiveHub live, CancellationToken ct) =>
             {
                 if (!await store.DeleteAsync(id, ct))
@@ -38,22 +41,14 @@ internal static class AdminEndpoints
                 live.Publish(new ConfigChangedEvent(live.Now, "deleted", id, null));
                 return Results.NoContent();
             })
-            .WithSummary("Delete a policy").ProducesProblem(StatusCodes.Status404NotFound);
+            .WithName("deletePolicy").WithSummary("Delete a policy").Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status404NotFound);
 
         admin.MapGet("/stats", async (TrafficStats stats, IPenaltyBox bans, CancellationToken ct) =>
         {
             // Bounded whatever the traffic: the busiest endpoints (the rest as "(other)"), clients and bans.
             var inForce = await bans.ListBansAsync(ct);
-            return Results.Ok(new
-            {
-                allowed = stats.Allowed,
-                denied = stats.Denied,
-                endpoints = stats.Endpoints(),
-                top_clients = stats.TopClients(20),
-                bans = inForce.Take(MaxStatsBans),
-                bans_total = inForce.Count,
-            });
-        }).WithSummary($"Totals, the busiest endpoints and clients, and up to {MaxStatsBans} bans in force (all of them: /admin/bans)");
+            return TypedResults.Ok(new TrafficSummary(stats.Allowed, stats.Denied, stats.Endpoints(), stats.TopClients(20), inForce.Take(MaxStatsBans), inForce.Count));
+        }).WithName("getTrafficStats").WithSummary($"Totals, the busiest endpoints and clients, and up to {MaxStatsBans} bans in force (all of them: /admin/bans)");
         admin.MapGet("/stats/{clientId}", async (string clientId, TrafficStats stats, IPenaltyBox bans, CancellationToken ct) =>
         {
             clientId = ClientId(clientId);
@@ -61,19 +56,21 @@ internal static class AdminEndpoints
             var ban = await bans.GetBanAsync(clientId, ct);
             return traffic is null && ban is null
                 ? NotFound(clientId, "client")
-                : Results.Ok(new { client = clientId, allowed = traffic?.Allowed ?? 0, denied = traffic?.Denied ?? 0, ban });
-        }).WithSummary("One client's traffic and ban").ProducesProblem(StatusCodes.Status404NotFound);
+                : Results.Ok(new ClientTraffic(clientId, traffic?.Allowed ?? 0, traffic?.Denied ?? 0, ban));
+        }).WithName("getClientStats").WithSummary("One client's traffic and ban").Produces<ClientTraffic>().ProducesProblem(StatusCodes.Status404NotFound);
 
         admin.MapGet("/bans", async (IPenaltyBox bans, CancellationToken ct) => Results.Ok(await bans.ListBansAsync(ct)))
-            .WithSummary("Bans in force").Produces<IReadOnlyList<BanRecord>>();
-        admin.MapDelete("/bans/{clientId}", UnbanAsync).WithSummary("Lift a ban").ProducesProblem(StatusCodes.Status404NotFound);
-        admin.MapPost("/unblock/{clientId}", UnbanAsync).WithSummary("Lift a ban (same as DELETE /admin/bans/{clientId})").ProducesProblem(StatusCodes.Status404NotFound);
+            .WithName("listBans").WithSummary("Bans in force").Produces<IReadOnlyList<BanRecord>>();
+        admin.MapDelete("/bans/{clientId}", UnbanAsync).WithName("deleteBan").WithSummary("Lift a ban")
+            .Produces<UnbanResponse>().ProducesProblem(StatusCodes.Status404NotFound);
+        admin.MapPost("/unblock/{clientId}", UnbanAsync).WithName("unblockClient").WithSummary("Lift a ban (same as DELETE /admin/bans/{clientId})")
+            .Produces<UnbanResponse>().ProducesProblem(StatusCodes.Status404NotFound);
     }
 
     private static async Task<IResult> UnbanAsync(string clientId, IPenaltyBox bans, CancellationToken ct)
     {
         clientId = ClientId(clientId);
-        return await bans.UnbanAsync(clientId, ct) ? Results.Ok(new { client = clientId, unbanned = true }) : NotFound(clientId, "ban");
+        return await bans.UnbanAsync(clientId, ct) ? Results.Ok(new UnbanResponse(clientId, true)) : NotFound(clientId, "ban");
     }
 
     /// <summary>

@@ -6,10 +6,3 @@ public sealed class AdminOptions
     /// <summary>The admin key, sent as <c>X-Admin-Key</c> or <c>Authorization: Bearer</c>. Without one, only loopback callers whose request carries no proxy header are let in.</summary>
     public string? ApiKey { get; set; }
 }
-
-/// <summary>Who may call the decision API (<c>Floodgate:DecisionApi</c>).</summary>
-public sealed class DecisionApiOptions
-{
-    /// <summary>Accepted keys, sent like the admin key. Without any, only loopback callers whose request carries no proxy header are let in.</summary>
-    public List<string> Keys { get; set; } = [];
-}

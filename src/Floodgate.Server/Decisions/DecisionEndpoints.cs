@@ -1,52 +1,8 @@
-using System.Text.Json.Serialization;
 using Floodgate.AspNetCore;
 using Floodgate.Server.Admin;
 using Floodgate.Storage;
 
 namespace Floodgate.Server.Decisions;
-
-/// <summary>One question to the decision API: a key and either a limit (with algorithm and cost) or a configured policy.</summary>
-public sealed record CheckRequest
-{
-    /// <summary>Who is limited, in the caller's own terms (a user id, an IP, a tenant).</summary>
-    [JsonPropertyName("key")]
-    public string? Key { get; init; }
-
-    /// <summary>Limit notation, e.g. <c>10/minute</c>.</summary>
-    [JsonPropertyName("limit")]
-    public string? Limit { get; init; }
-
-    /// <summary>The algorithm; default: the configured one.</summary>
-    [JsonPropertyName("algorithm")]
-    public string? Algorithm { get; init; }
-
-    /// <summary>Units this request takes; default 1.</summary>
-    [JsonPropertyName("cost")]
-    public long? Cost { get; init; }
-
-    /// <summary>A configured or admin policy name, instead of <see cref="Limit"/>.</summary>
-    [JsonPropertyName("policy")]
-    public string? Policy { get; init; }
-}
-
-/// <summary>Several questions in one call; with <see cref="Atomic"/> they are decided as one (all admitted or none consumed).</summary>
-public sealed record BatchCheckRequest
-{
-    [JsonPropertyName("checks")]
-    public List<CheckRequest>? Checks { get; init; }
-
-    [JsonPropertyName("atomic")]
-    public bool Atomic { get; init; }
-}
-
-/// <summary>An answer: times in seconds.</summary>
-public sealed record CheckResponse(
-    [property: JsonPropertyName("allowed")] bool Allowed,
-    [property: JsonPropertyName("limit")] long Limit,
-    [property: JsonPropertyName("remaining")] long Remaining,
-    [property: JsonPropertyName("reset_after")] double ResetAfter,
-    [property: JsonPropertyName("retry_after")] double? RetryAfter,
-    [property: JsonPropertyName("reason")] string? Reason);
 
 /// <summary>
 /// <c>POST /v1/check</c> and <c>POST /v1/check/batch</c>: rate-limit decisions for services in any language. Their
@@ -61,18 +17,23 @@ internal static class DecisionEndpoints
     // store's fallback): an atomic batch of more limits is refused, never decided in parts.
     private const int MaxAtomicLimits = 32;
 
-    public static void MapDecisionApi(this WebApplication app, KeyAuthorization authorization)
+    public static void MapDecisionApi(this WebApplication app)
     {
-        var group = app.MapGroup("/v1").RequireKey(authorization, "decision API").WithTags("Decision API");
+        var authorization = app.KeyAuthorization(DecisionServiceCollectionExtensions.AuthorizationKey, "decision API", "Floodgate:DecisionApi:Keys");
+        var group = app.MapGroup("/v1").RequireKey(authorization, KeyRequirement.DecisionApi).WithTags("Decision API");
         group.MapPost("/check", CheckAsync)
+            .WithName("check")
             .WithSummary("Decide one request for a key")
+            .Accepts<CheckRequest>("application/json")
             .Produces<CheckResponse>()
-            .ProducesValidationProblem()
+            .ProducesJsonBodyProblems()
             .ProducesProblem(StatusCodes.Status401Unauthorized);
         group.MapPost("/check/batch", BatchAsync)
+            .WithName("checkBatch")
             .WithSummary("Decide several requests in one round trip")
+            .Accepts<BatchCheckRequest>("application/json")
             .Produces<CheckResponse[]>()
-            .ProducesValidationProblem()
+            .ProducesJsonBodyProblems()
             .ProducesProblem(StatusCodes.Status401Unauthorized);
     }
 

@@ -15,6 +15,3 @@ internal sealed class RlsConfig(FrozenDictionary<string, RlsDomain> domains, IRe
     /// <summary>Whether <paramref name="sources"/> are the same files with the same text as this configuration's.</summary>
     public bool IsReadFrom(IReadOnlyList<RlsConfigFile> sources) => Sources.SequenceEqual(sources);
 }
-
-/// <summary>One configuration file as it was read.</summary>
-internal readonly record struct RlsConfigFile(string File, string Text);

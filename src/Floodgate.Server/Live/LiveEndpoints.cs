@@ -17,25 +17,30 @@ internal static class LiveEndpoints
     // (75-125 ms) so that connections woken by the same event drift apart instead of all waking together.
     private static TimeSpan BatchInterval => TimeSpan.FromMilliseconds(75 + Random.Shared.Next(51));
 
-    public static void MapLive(this WebApplication app, KeyAuthorization authorization)
+    public static void MapLive(this WebApplication app)
     {
-        var ws = app.MapGroup("/ws").RequireKey(authorization, "admin").WithTags("Live")
-            .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status400BadRequest);
+        var authorization = app.KeyAuthorization(AdminServiceCollectionExtensions.AuthorizationKey);
+        var ws = app.MapGroup("/ws").RequireKey(authorization, KeyRequirement.Admin).WithTags("Live")
+            .WithMetadata(new ProducesResponseTypeMetadata(StatusCodes.Status101SwitchingProtocols))
+            .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         ws.MapGet("/global", (HttpContext context, LiveHub hub, IHostApplicationLifetime lifetime, TimeProvider timeProvider) => WebSocketAsync(context, hub, lifetime, timeProvider, null))
-            .WithSummary("Every event, over a WebSocket (one JSON event per text message)");
+            .WithName("streamEventsWebSocket").WithSummary("Every event, over a WebSocket (one JSON event per text message)");
         ws.MapGet("/{clientId}", (string clientId, HttpContext context, LiveHub hub, IHostApplicationLifetime lifetime, TimeProvider timeProvider) => WebSocketAsync(context, hub, lifetime, timeProvider, AdminEndpoints.ClientId(clientId)))
-            .WithSummary("One client's events, plus stats and config changes, over a WebSocket");
+            .WithName("streamClientEventsWebSocket").WithSummary("One client's events, plus stats and config changes, over a WebSocket");
 
-        var sse = app.MapGroup("/events").RequireKey(authorization, "admin").WithTags("Live")
-            .ProducesProblem(StatusCodes.Status401Unauthorized);
+        var sse = app.MapGroup("/events").RequireKey(authorization, KeyRequirement.Admin).WithTags("Live")
+            .WithMetadata(new ProducesResponseTypeMetadata(StatusCodes.Status200OK, typeof(string), ["text/event-stream"]))
+            .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         sse.MapGet("", (HttpContext context, LiveHub hub, IHostApplicationLifetime lifetime, TimeProvider timeProvider) => ServerSentEventsAsync(context, hub, lifetime, timeProvider, null))
-            .WithSummary("Every event, as Server-Sent Events");
+            .WithName("streamEvents").WithSummary("Every event, as Server-Sent Events");
         sse.MapGet("/{clientId}", (string clientId, HttpContext context, LiveHub hub, IHostApplicationLifetime lifetime, TimeProvider timeProvider) => ServerSentEventsAsync(context, hub, lifetime, timeProvider, AdminEndpoints.ClientId(clientId)))
-            .WithSummary("One client's events, plus stats and config changes, as Server-Sent Events");
+            .WithName("streamClientEvents").WithSummary("One client's events, plus stats and config changes, as Server-Sent Events");
 
         app.MapGet("/admin/live/history", (LiveHub hub) => Results.Bytes(hub.History(), "application/json"))
-            .RequireKey(authorization, "admin").WithTags("Live").ProducesProblem(StatusCodes.Status401Unauthorized)
-            .WithSummary("The stats events of the last five minutes, oldest first");
+            .RequireKey(authorization, KeyRequirement.Admin).WithTags("Live").ProducesProblem(StatusCodes.Status401Unauthorized)
+            .WithName("getLiveHistory").WithSummary("The stats events of the last five minutes, oldest first")
+            .Produces<System.Text.Json.JsonElement[]>();
     }
 
     private static async Task<IResult> WebSocketAsync(HttpContext context, LiveHub hub, IHostApplicationLifetime lifetime, TimeProvider timeProvider, string? client)

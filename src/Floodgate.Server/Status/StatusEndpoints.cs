@@ -3,6 +3,7 @@ using Floodgate.AspNetCore.Identification;
 using Floodgate.AspNetCore.Policies;
 using Floodgate.Penalties;
 using Floodgate.Storage;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Floodgate.Server.Status;
 
@@ -11,46 +12,40 @@ internal static class StatusEndpoints
 {
     public static void MapStatus(this WebApplication app)
     {
-        app.MapGet("/rate-limit/status", StatusAsync).WithTags("Status").WithSummary("Your standing on every policy (consumes nothing)");
-        app.MapGet("/stats", StatusAsync).WithTags("Status").WithSummary("Your standing on every policy (consumes nothing)");
+        app.MapGet("/rate-limit/status", StatusAsync).WithTags("Status").WithName("getRateLimitStatus")
+            .WithSummary("Your standing on every policy (consumes nothing)");
+        app.MapGet("/stats", StatusAsync).WithTags("Status").WithName("getOwnStats")
+            .WithSummary("Your standing on every policy (consumes nothing; same as /rate-limit/status)");
     }
 
-    private static async Task<IResult> StatusAsync(HttpContext context, FloodgateSettingsProvider provider, IdentityGuard identities, IRateLimitStore store, IPenaltyBox bans, TimeProvider time)
+    private static async Task<Ok<StatusResponse>> StatusAsync(HttpContext context, FloodgateSettingsProvider provider, IdentityGuard identities, IRateLimitStore store, IPenaltyBox bans, TimeProvider time)
     {
         var settings = provider.Current;
         var client = await identities.ConfirmAsync(settings.Identifier.Identify(context), context, settings.Options.Identification, context.RequestAborted);
         var ban = await bans.GetBanAsync(client.Id, context.RequestAborted) ??
             (client.PenaltyKey == client.Id ? null : await bans.GetBanAsync(client.PenaltyKey, context.RequestAborted));
-        var policies = new List<object>();
+        var policies = new List<PolicyStanding>();
         foreach (var policy in settings.Rules.Prepend(settings.DefaultPolicy))
         {
             var key = PolicyKey(policy, client, context);
-            var limits = new List<object>();
+            var limits = new List<LimitStanding>();
             foreach (var limit in policy.Limits)
             {
                 var standing = await store.PeekAsync(key, limit, context.RequestAborted);
-                limits.Add(new
-                {
-                    limit = limit.ToString(),
-                    remaining = Math.Max(standing.Remaining, 0),
-                    reset_after = Math.Round(standing.ResetAfter.TotalSeconds, 3),
-                    allowed = standing.IsAllowed,
-                });
+                limits.Add(new LimitStanding(limit.ToString(), Math.Max(standing.Remaining, 0), Math.Round(standing.ResetAfter.TotalSeconds, 3), standing.IsAllowed));
             }
 
-            policies.Add(new { policy = policy.Name, path = policy.Path?.Pattern, methods = policy.Methods?.Order(StringComparer.Ordinal), scope = policy.Scope.ToString(), limits });
+            policies.Add(new PolicyStanding(policy.Name, policy.Path?.Pattern, policy.Methods?.Order(StringComparer.Ordinal), policy.Scope.ToString(), limits));
         }
 
-        return Results.Ok(new
-        {
-            client = client.Id,
-            address = client.AddressKey,
-            verified = client.IsVerified,
-            banned = ban is not null,
-            ban_expires_at = ban?.ExpiresAt,
-            retry_after = ban is null ? (double?)null : Math.Ceiling(ban.Remaining(time.GetUtcNow()).TotalSeconds),
-            policies,
-        });
+        return TypedResults.Ok(new StatusResponse(
+            client.Id,
+            client.AddressKey,
+            client.IsVerified,
+            ban is not null,
+            ban?.ExpiresAt,
+            ban is null ? null : Math.Ceiling(ban.Remaining(time.GetUtcNow()).TotalSeconds),
+            policies));
     }
 
     /// <summary>The key a policy uses for this caller; endpoint- and global-scoped policies are keyed by route, so the status shows the path pattern's key.</summary>
