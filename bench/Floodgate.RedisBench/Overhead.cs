@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Reflection;
 using Floodgate.Redis;
@@ -16,8 +17,7 @@ internal static class Overhead
 {
     public static int Run(int[] threadCounts, TimeSpan duration, int repetitions)
     {
-        var reply = Task.FromResult(RedisResult.Create([RedisResult.Create(1), RedisResult.Create(999_999_999), RedisResult.Create(86_400_000_000L), RedisResult.Create(0)]));
-        var database = FakeDatabase.Create(reply);
+        var database = FakeDatabase.Create();
         var multiplexer = FakeMultiplexer.Create(database);
         var options = Scenario.StoreOptions("fake:1", overLimitCache: true);
         using var store = new RedisRateLimitStore(multiplexer, options);
@@ -101,12 +101,11 @@ internal static class Overhead
             for (var i = 0; i < 256; i++)
             {
                 var pending = store.AcquireAsync(key, limit);
-                if (!pending.IsCompleted)
-                {
-                    throw new InvalidOperationException("The fake's reply is completed; the store should complete synchronously.");
-                }
-
-                var decision = pending.Result;
+                // The fake answers at once, so a lone caller completes synchronously; with several threads, a decision
+                // can join the batch another thread is sending, and completes when that thread hands out the reply.
+#pragma warning disable SER307 // Completed, or completed by another thread without waiting for anything else.
+                var decision = pending.IsCompleted ? pending.Result : pending.AsTask().GetAwaiter().GetResult();
+#pragma warning restore SER307
                 allowed += decision.IsAllowed ? 1 : 0;
             }
 
@@ -121,28 +120,43 @@ internal static class Overhead
         return (calls, GC.GetAllocatedBytesForCurrentThread() - bytes);
     };
 
-    /// <summary>An <see cref="IDatabase"/> whose script calls return one completed reply; anything else is not supported.</summary>
+    /// <summary>
+    /// An <see cref="IDatabase"/> whose script calls return a completed reply that admits every limit sent (four values
+    /// per key: admitted, remaining, reset after, retry after), one cached reply per number of keys, so that a batch of
+    /// several requests gets its whole reply; anything else is not supported.
+    /// </summary>
 #pragma warning disable CA1852 // DispatchProxy derives from its proxy type: it cannot be sealed.
     internal class FakeDatabase : DispatchProxy
     {
-        private Task<RedisResult>? _reply;
+        private readonly ConcurrentDictionary<int, Task<RedisResult>> _replies = new();
 
-        public static IDatabase Create(Task<RedisResult> reply)
-        {
-            var database = Create<IDatabase, FakeDatabase>();
-            ((FakeDatabase)(object)database)._reply = reply;
-            return database;
-        }
+        public static IDatabase Create() => Create<IDatabase, FakeDatabase>();
+
+        private Task<RedisResult> Reply(object? keys) => _replies.GetOrAdd(
+            keys is RedisKey[] array ? array.Length : 1,
+            static count =>
+            {
+                var values = new RedisResult[count * 4];
+                for (var i = 0; i < count; i++)
+                {
+                    values[(i * 4) + 0] = RedisResult.Create(1);
+                    values[(i * 4) + 1] = RedisResult.Create(999_999_999);
+                    values[(i * 4) + 2] = RedisResult.Create(86_400_000_000L);
+                    values[(i * 4) + 3] = RedisResult.Create(0);
+                }
+
+                return Task.FromResult(RedisResult.Create(values));
+            });
 
         protected override object? Invoke(MethodInfo? targetMethod, object?[]? args) => targetMethod?.Name switch
         {
-            nameof(IDatabase.ScriptEvaluateAsync) => _reply,
+            nameof(IDatabase.ScriptEvaluateAsync) => Reply(args?[1]),
             "get_" + nameof(IDatabase.Database) => 0,
             _ => throw new NotSupportedException(targetMethod?.Name),
         };
     }
 
-    /// <summary>An <see cref="IConnectionMultiplexer"/> that hands out one <see cref="FakeDatabase"/>.</summary>
+    /// <summary>An <see cref="IConnectionMultiplexer"/> that hands out one <see cref="FakeDatabase"/> and accepts event handlers.</summary>
     internal class FakeMultiplexer : DispatchProxy
     {
         private IDatabase? _database;
@@ -158,8 +172,12 @@ internal static class Overhead
         {
             nameof(IConnectionMultiplexer.GetDatabase) => _database,
             nameof(IConnectionMultiplexer.HashSlot) => 0,
+            // No server to ask: the store takes it for a single server, not a Cluster.
+            nameof(IConnectionMultiplexer.GetServers) => Array.Empty<IServer>(),
             "get_" + nameof(IConnectionMultiplexer.IsConnected) => true,
             nameof(IDisposable.Dispose) => null,
+            // The store follows the connection's events (failed, restored); the fake never raises them.
+            { } name when name.StartsWith("add_", StringComparison.Ordinal) || name.StartsWith("remove_", StringComparison.Ordinal) => null,
             _ => throw new NotSupportedException(targetMethod?.Name),
         };
     }

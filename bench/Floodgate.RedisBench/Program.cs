@@ -21,7 +21,7 @@ internal static class Program
         Floodgate.RedisBench --redis HOST:PORT --probe      one admission through the store; exit 1 unless Redis decided it
         Floodgate.RedisBench --overhead [--threads 1,2] [--duration 1] [--repetitions 5]
                                                             the store's own cost per decision on a fake multiplexer (no Redis)
-        Floodgate.RedisBench --report FILE                  markdown tables (medians over rounds) from a results file
+        Floodgate.RedisBench --report FILE                  markdown tables (medians over rounds) and the store's goals from a results file
         """;
 
     public static int Main(string[] args)
@@ -47,7 +47,9 @@ internal static class Program
 
             if (options.TryGetValue("report", out var reportPath))
             {
-                Console.Write(Report.Markdown(File.ReadAllLines(reportPath)));
+                var lines = File.ReadAllLines(reportPath);
+                Console.Write(Report.Markdown(lines));
+                Console.Write(StoreGoals.Markdown(lines));
                 return 0;
             }
 

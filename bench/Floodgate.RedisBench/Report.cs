@@ -5,10 +5,13 @@ namespace Floodgate.RedisBench;
 
 /// <summary>
 /// The results file: one tab-separated line per measurement,
-/// <c>round kind callers ops_per_s p50_us p99_us round_trips_per_decision failures degraded round_trips cache_hits</c>,
-/// written by this program (kinds <c>admit</c>, <c>raw</c>, <c>raw-waitasync</c>, <c>attack-cache-on</c>,
-/// <c>attack-cache-off</c>) and by run.sh from redis-benchmark (kinds <c>ping</c>, <c>evalsha</c>). The report takes
-/// medians over rounds.
+/// <c>round kind callers ops_per_s p50_us p99_us round_trips_per_decision failures degraded round_trips cache_hits
+/// client_cpu_us allocated_b redis_cpu_us scripts executed script_us</c> (the last six per decision; scripts, executed and
+/// script_us from Redis's INFO commandstats: script calls, everything Redis ran, and the time Redis spent inside
+/// scripts), written by this program
+/// (kinds <c>admit</c>, <c>raw</c>, <c>raw-waitasync</c>, <c>attack-cache-on</c>, <c>attack-cache-off</c>) and by run.sh
+/// from redis-benchmark (kinds <c>ping</c>, <c>evalsha</c>, <c>evalsha-pipelined</c>, <c>reference</c>). The report
+/// takes medians over rounds.
 /// </summary>
 internal static class Report
 {
@@ -29,7 +32,8 @@ internal static class Report
         $"round trips {r.RoundTrips} ({r.RoundTripsPerDecision:P4}), over-limit cache hits {r.CacheHits}, allowed {r.Allowed}, denied {r.Denied}, " +
         $"failures {r.Failures}, degraded {(r.DegradedEvents > 0 || r.DegradedAtEnd ? "YES" : "no")}, " +
         $"client CPU {r.ClientCpuMicrosecondsPerDecision:F1} µs and {r.AllocatedBytesPerDecision:F0} B allocated per decision, Redis CPU {r.ServerCpuMicrosecondsPerDecision:F1} µs per decision, " +
-        $"thread-pool work items {r.WorkItemsPerDecision:F2} per decision, gen0 GCs {r.Gen0CollectionsPerThousand:F2} per 1000 decisions");
+        $"thread-pool work items {r.WorkItemsPerDecision:F2} per decision, gen0 GCs {r.Gen0CollectionsPerThousand:F2} per 1000 decisions, " +
+        $"Redis ran {r.ScriptsPerDecision:F3} scripts and {r.ExecutedPerDecision:F3} commands per decision, {r.ScriptMicrosecondsPerDecision:F2} µs inside scripts");
 
     public static string Line(int round, ScenarioResult r) => string.Join(
         '\t',
@@ -46,7 +50,10 @@ internal static class Report
         r.CacheHits.ToString(CultureInfo.InvariantCulture),
         r.ClientCpuMicrosecondsPerDecision.ToString("F2", CultureInfo.InvariantCulture),
         r.AllocatedBytesPerDecision.ToString("F0", CultureInfo.InvariantCulture),
-        r.ServerCpuMicrosecondsPerDecision.ToString("F2", CultureInfo.InvariantCulture));
+        r.ServerCpuMicrosecondsPerDecision.ToString("F2", CultureInfo.InvariantCulture),
+        r.ScriptsPerDecision.ToString("F3", CultureInfo.InvariantCulture),
+        r.ExecutedPerDecision.ToString("F3", CultureInfo.InvariantCulture),
+        r.ScriptMicrosecondsPerDecision.ToString("F2", CultureInfo.InvariantCulture));
 
     public static string Markdown(IEnumerable<string> lines)
     {

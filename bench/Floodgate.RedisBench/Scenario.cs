@@ -48,7 +48,10 @@ internal sealed record ScenarioResult(
     double AllocatedBytesPerDecision,
     double ServerCpuMicrosecondsPerDecision,
     double WorkItemsPerDecision,
-    double Gen0CollectionsPerThousand);
+    double Gen0CollectionsPerThousand,
+    double ScriptsPerDecision,
+    double ExecutedPerDecision,
+    double ScriptMicrosecondsPerDecision);
 
 /// <summary>
 /// A closed loop: <c>callers</c> async tasks each call <see cref="RedisRateLimitStore.AcquireAsync"/>, wait for the
@@ -107,6 +110,7 @@ internal static class Scenario
         // The main thread sleeps instead of awaiting, so that callers that complete synchronously cannot delay the clock.
         Thread.Sleep(warmup);
         var serverCpuBefore = ServerCpu(admin);
+        var commandsBefore = CommandStats.Read(admin);
         using var process = Process.GetCurrentProcess();
         var cpuBefore = process.TotalProcessorTime;
         var allocatedBefore = GC.GetTotalAllocatedBytes(precise: false);
@@ -133,6 +137,7 @@ internal static class Scenario
 
         // After the callers stopped, so that the server's CPU covers the calls counted (and the few that straddled the end).
         var serverCpu = ServerCpu(admin) - serverCpuBefore;
+        var commandsAfter = CommandStats.Read(admin);
 
         var histogram = new LatencyHistogram();
         long allowed = 0, denied = 0, failures = 0;
@@ -145,6 +150,7 @@ internal static class Scenario
         }
 
         var decisions = histogram.Count;
+        var (scripts, executed, scriptMicroseconds) = CommandStats.PerDecision(commandsBefore, commandsAfter, decisions);
         return new ScenarioResult(
             kind,
             callers,
@@ -164,7 +170,10 @@ internal static class Scenario
             decisions == 0 ? 0 : (double)allocated / decisions,
             decisions == 0 ? 0 : serverCpu.TotalMicroseconds / decisions,
             decisions == 0 ? 0 : (double)workItems / decisions,
-            decisions == 0 ? 0 : collections * 1000.0 / decisions);
+            decisions == 0 ? 0 : collections * 1000.0 / decisions,
+            scripts,
+            executed,
+            scriptMicroseconds);
     }
 
     /// <summary>CPU time of the redis-server process (user + system), from INFO cpu.</summary>
