@@ -214,20 +214,28 @@ public sealed class ReplayRun
         if (owner >= 0)
         {
             ref var slot = ref _clients[owner];
-            if (slot.Space is null)
+            slot.Space ??= key.Space;
+            if (ReferenceEquals(slot.Space, key.Space))
             {
-                (slot.Space, slot.Limit) = (key.Space, key.Limit);
-            }
+                slot.Limit ??= key.Limit;
+                if (SameLimit(slot.Limit, key.Limit))
+                {
+                    return RateLimitAlgorithms.Decide(ref slot.State, key.Limit, now, cost, consume, out _);
+                }
 
-            if (ReferenceEquals(slot.Space, key.Space) && (ReferenceEquals(slot.Limit, key.Limit) || slot.Limit!.Equals(key.Limit)))
-            {
-                return RateLimitAlgorithms.Decide(ref slot.State, key.Limit, now, cost, consume, out _);
+                slot.SecondLimit ??= key.Limit;
+                if (SameLimit(slot.SecondLimit, key.Limit))
+                {
+                    return RateLimitAlgorithms.Decide(ref slot.SecondState, key.Limit, now, cost, consume, out _);
+                }
             }
         }
 
         ref var state = ref CollectionsMarshal.GetValueRefOrAddDefault(_state, key, out _);
         return RateLimitAlgorithms.Decide(ref state, key.Limit, now, cost, consume, out _);
     }
+
+    private static bool SameLimit(RateLimit held, RateLimit limit) => ReferenceEquals(held, limit) || held.Equals(limit);
 
     private ReplayRoute Route(string method, string path, string? endpoint)
     {
