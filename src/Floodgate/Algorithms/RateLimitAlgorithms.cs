@@ -8,7 +8,7 @@ public static class RateLimitAlgorithms
     /// With <paramref name="consume"/> the admitted cost is recorded in <paramref name="state"/>; a denial never records anything.
     /// <paramref name="expiresAt"/> is the time from which the state is equivalent to a fresh one.
     /// </summary>
-    internal static RateLimitDecision Decide(ref AlgorithmState state, RateLimit limit, long now, long cost, bool consume, out long expiresAt) =>
+    public static RateLimitDecision Decide(ref AlgorithmState state, RateLimit limit, long now, long cost, bool consume, out long expiresAt) =>
         limit.Algorithm switch
         {
             RateLimitAlgorithm.SlidingWindowCounter => SlidingWindowCounter.Decide(ref state, limit, now, cost, consume, out expiresAt),
@@ -20,7 +20,7 @@ public static class RateLimitAlgorithms
         };
 
     /// <summary>The standing of a key without consuming: whether one more unit fits, and how many units are left.</summary>
-    internal static RateLimitDecision Peek(ref AlgorithmState state, RateLimit limit, long now, out long expiresAt)
+    public static RateLimitDecision Peek(ref AlgorithmState state, RateLimit limit, long now, out long expiresAt)
     {
         var decision = Decide(ref state, limit, now, 1, consume: false, out expiresAt);
         return decision.IsAllowed ? decision with { Remaining = decision.Remaining + 1 } : decision;
