@@ -10,6 +10,7 @@ using Floodgate.Server.Demo;
 using Floodgate.Server.Envoy;
 using Floodgate.Server.Live;
 using Floodgate.Server.Policies;
+using Floodgate.Server.Replay;
 using Floodgate.Server.Stats;
 using Floodgate.Server.Status;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
@@ -85,6 +86,7 @@ builder.Services.AddSingleton<LiveHub>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<LiveHub>());
 builder.Services.AddSingleton<DecisionSampler>();
 builder.Services.AddHostedService<StatsEvents>();
+builder.Services.AddReplay();
 
 // Envoy's rate limit service (gRPC on its own port) when Floodgate:Envoy:Enabled is true.
 builder.Services.AddEnvoyRateLimitService(builder.Configuration);

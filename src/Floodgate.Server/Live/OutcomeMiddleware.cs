@@ -1,4 +1,6 @@
 using Floodgate.AspNetCore;
+using Floodgate.Server.NearLimit;
+using Floodgate.Server.Recording;
 using Floodgate.Server.Stats;
 
 namespace Floodgate.Server.Live;
@@ -10,7 +12,7 @@ namespace Floodgate.Server.Live;
 /// let through (shadow mode, slow-down) counts as allowed, as <see cref="MarkLetThrough"/> notes it. Runs outside
 /// Floodgate, so it sees denials too.
 /// </summary>
-internal sealed class OutcomeMiddleware(RequestDelegate next, TrafficStats stats, DecisionSampler sampler)
+internal sealed class OutcomeMiddleware(RequestDelegate next, TrafficStats stats, DecisionSampler sampler, NearLimitTracker nearLimit, RequestRecorder recorder)
 {
     /// <summary>
     /// Runs inside Floodgate, just before the application: a request that gets here with a denial was let through
@@ -53,9 +55,12 @@ internal sealed class OutcomeMiddleware(RequestDelegate next, TrafficStats stats
         }
 
         var endpoint = EndpointNames.Of(context);
-        var allowed = feature.Decision.IsAllowed || context.Features.Get<LetThrough>() is not null;
+        var letThrough = !feature.Decision.IsAllowed && context.Features.Get<LetThrough>() is not null;
+        var allowed = feature.Decision.IsAllowed || letThrough;
         stats.Record(endpoint, feature.Client.Id, allowed);
         sampler.Offer(feature, endpoint, context.Response.StatusCode, allowed);
+        nearLimit.Observe(feature, endpoint);
+        recorder.Append(feature, endpoint, letThrough);
     }
 
     /// <summary>The mark of a denied request that reached the application.</summary>

@@ -1,0 +1,222 @@
+using System.Diagnostics.Metrics;
+using System.Threading.Channels;
+using Floodgate.AspNetCore;
+using Floodgate.Server.Policies;
+using Microsoft.Extensions.Options;
+
+namespace Floodgate.Server.Recording;
+
+/// <summary>
+/// The recent requests as the limiter saw them, for replays: time, client, tier, endpoint, policy, cost and what was
+/// decided. A request only hands its outcome to a bounded queue and returns (a full queue drops and counts); one
+/// background loop interns the strings and writes compact <see cref="RecordingBlock"/>s. The record keeps
+/// <see cref="RecordingOptions.Window"/> and at most <see cref="RecordingOptions.MaxRequests"/> requests, forgetting
+/// whole blocks, oldest first. Each instance records its own requests; a replay reads them all (see docs/replay.md).
+/// </summary>
+internal sealed class RequestRecorder : BackgroundService
+{
+    /// <summary>Requests waiting for the loop; past it, requests are dropped and counted.</summary>
+    public const int QueueSize = 65_536;
+
+    private readonly RecordingOptions _options;
+    private readonly TimeProvider _timeProvider;
+    private readonly PolicyRuleSource _runtimeRules;
+    private readonly IOptionsMonitor<FloodgateOptions> _floodgate;
+    private readonly int _maxBlocks;
+    private readonly Channel<Pending> _incoming = Channel.CreateBounded<Pending>(new BoundedChannelOptions(QueueSize)
+    {
+        FullMode = BoundedChannelFullMode.Wait, // never waited on: TryWrite answers false when full
+        SingleReader = true,
+    });
+
+    private readonly Lock _gate = new();
+    private readonly Queue<RecordingBlock> _blocks = new();
+    private RecordingBlock? _current;
+    private Dictionary<string, long> _costs = new(StringComparer.Ordinal);
+    private long _dropped;
+
+    public RequestRecorder(IOptions<RecordingOptions> options, TimeProvider timeProvider, PolicyRuleSource runtimeRules, IOptionsMonitor<FloodgateOptions> floodgate, IMeterFactory meters)
+    {
+        _options = options.Value;
+        _timeProvider = timeProvider;
+        _runtimeRules = runtimeRules;
+        _floodgate = floodgate;
+        _maxBlocks = (_options.MaxRequests + RecordingBlock.Size - 1) / RecordingBlock.Size;
+        UpdateCosts();
+        runtimeRules.Changed += UpdateCosts;
+        var meter = meters.Create("Floodgate");
+        meter.CreateObservableGauge("floodgate.recording.requests", () => Count, unit: "{request}", description: "Requests in this instance's record for replays.");
+        meter.CreateObservableGauge("floodgate.recording.size", () => Bytes, unit: "By", description: "Memory of this instance's record for replays, about.");
+        meter.CreateObservableCounter("floodgate.recording.dropped", () => Dropped, unit: "{request}", description: "Requests not recorded because the recording queue was full.");
+    }
+
+    public bool Enabled => _options.Enabled;
+
+    /// <summary>Requests dropped because the queue was full.</summary>
+    public long Dropped => Interlocked.Read(ref _dropped);
+
+    /// <summary>Requests in the record now.</summary>
+    public int Count
+    {
+        get
+        {
+            lock (_gate)
+            {
+                var count = 0;
+                foreach (var block in _blocks)
+                {
+                    count += block.Count;
+                }
+
+                return count;
+            }
+        }
+    }
+
+    /// <summary>The record's memory now, about.</summary>
+    public long Bytes
+    {
+        get
+        {
+            lock (_gate)
+            {
+                long bytes = 0;
+                foreach (var block in _blocks)
+                {
+                    bytes += block.Bytes;
+                }
+
+                return bytes;
+            }
+        }
+    }
+
+    /// <summary>Distinct strings held in every block now.</summary>
+    public int Strings
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _blocks.Sum(b => b.Strings);
+            }
+        }
+    }
+
+    /// <summary>Hands one limited request to the recording loop without waiting; <paramref name="letThrough"/> when it was denied but reached the application.</summary>
+    public void Append(IRateLimitFeature feature, string endpoint, bool letThrough)
+    {
+        if (!_options.Enabled)
+        {
+            return;
+        }
+
+        var decision = feature.Decision;
+        var outcome = decision.IsAllowed ? RecordedOutcome.Allowed
+            : decision.Reason == RateLimitDenialReason.Banned ? RecordedOutcome.Banned
+            : decision.Reason is not (RateLimitDenialReason.LimitExceeded or RateLimitDenialReason.None) ? RecordedOutcome.Refused
+            : letThrough ? RecordedOutcome.LetThrough : RecordedOutcome.Denied;
+        var pending = new Pending(Microseconds(_timeProvider.GetUtcNow()), feature.Client.Id, feature.Tier, endpoint, feature.Policy, decision.Layer, outcome);
+        if (!_incoming.Writer.TryWrite(pending))
+        {
+            Interlocked.Increment(ref _dropped);
+        }
+    }
+
+    /// <summary>The recorded requests decided in [<paramref name="from"/>, <paramref name="to"/>), oldest first.</summary>
+    public List<RecordedRequest> Read(DateTimeOffset from, DateTimeOffset to)
+    {
+        var (start, end) = (Microseconds(from), Microseconds(to));
+        var requests = new List<RecordedRequest>();
+        lock (_gate)
+        {
+            foreach (var block in _blocks)
+            {
+                if (block.Last >= start && block.First < end)
+                {
+                    block.Read(start, end, requests);
+                }
+            }
+        }
+
+        return requests;
+    }
+
+    /// <summary>Writes every queued request into the blocks and forgets what fell out of the window. The loop's step; tests call it.</summary>
+    internal void Drain()
+    {
+        lock (_gate)
+        {
+            while (_incoming.Reader.TryRead(out var pending))
+            {
+                Add(pending);
+            }
+
+            Forget(Microseconds(_timeProvider.GetUtcNow() - _options.Window));
+        }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            while (await _incoming.Reader.WaitToReadAsync(stoppingToken).ConfigureAwait(false))
+            {
+                Drain();
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private static long Microseconds(DateTimeOffset time) => (time.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / 10;
+
+    private void Add(in Pending pending)
+    {
+        if (_current is null || _current.IsFull)
+        {
+            if (_blocks.Count == _maxBlocks)
+            {
+                _blocks.Dequeue();
+            }
+
+            _current = new RecordingBlock();
+            _blocks.Enqueue(_current);
+        }
+
+        var cost = Volatile.Read(ref _costs).GetValueOrDefault(pending.Policy, 1);
+        _current.Add(pending.Time, pending.Client, pending.Tier, pending.Endpoint, pending.Policy, cost, pending.Layer, pending.Outcome);
+    }
+
+    /// <summary>Forgets the blocks whose last request is older than <paramref name="oldest"/>.</summary>
+    private void Forget(long oldest)
+    {
+        while (_blocks.TryPeek(out var block) && block.Last < oldest)
+        {
+            _blocks.Dequeue();
+            if (ReferenceEquals(block, _current))
+            {
+                _current = null;
+            }
+        }
+    }
+
+    /// <summary>Each policy's cost by name, from the configured and the run-time rules, read when a request is written.</summary>
+    private void UpdateCosts()
+    {
+        var costs = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var rule in _floodgate.CurrentValue.Rules.Concat(_runtimeRules.Rules))
+        {
+            if (rule.Name is { Length: > 0 } name)
+            {
+                costs[name.Trim()] = rule.Cost;
+            }
+        }
+
+        Volatile.Write(ref _costs, costs);
+    }
+
+    /// <summary>A request on its way to the loop: its strings are those the request already had.</summary>
+    private readonly record struct Pending(long Time, string Client, string? Tier, string Endpoint, string Policy, RateLimitLayer Layer, RecordedOutcome Outcome);
+}
