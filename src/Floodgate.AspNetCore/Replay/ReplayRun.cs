@@ -1,0 +1,259 @@
+using System.Runtime.InteropServices;
+using Floodgate.Algorithms;
+using Floodgate.AspNetCore.Policies;
+
+namespace Floodgate.AspNetCore.Replay;
+
+/// <summary>
+/// One replay of a <see cref="ReplayEngine"/>'s candidate: fresh state, time read from each record. Not thread-safe:
+/// one thread feeds it. Each request is decided by Floodgate's algorithms directly, without the store's locks or a
+/// clock read, on state keyed as the store keys it; a record allocates nothing once its client and route were seen.
+/// </summary>
+public sealed class ReplayRun
+{
+    /// <summary>How many endpoints and clients a report lists unless told otherwise.</summary>
+    public const int DefaultTop = 20;
+
+    /// <summary>The state space of the global layer (one key).</summary>
+    private static readonly object GlobalSpace = new();
+
+    /// <summary>The state space of the per-endpoint layer (one key per endpoint).</summary>
+    private static readonly object EndpointSpace = new();
+
+    private readonly FloodgateSettings _settings;
+    private readonly RateLimitPolicy[] _policies;
+    private readonly Dictionary<StateKey, AlgorithmState> _state = [];
+    private readonly Dictionary<RouteKey, ReplayRoute> _routes = [];
+    private readonly Dictionary<string, int> _endpointIds = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _clientIds = new(StringComparer.Ordinal);
+    private readonly List<string> _endpointNames = [];
+    private readonly List<string> _clientNames = [];
+    private readonly ReplayCounts[] _policyCounts;
+    private ReplayCounts[] _endpointCounts = new ReplayCounts[16];
+    private ReplayCounts[] _clientCounts = new ReplayCounts[256];
+    private ReplayCounts _total;
+    private long _latest = long.MinValue;
+    private long _outOfOrder;
+
+    internal ReplayRun(ReplayEngine engine)
+    {
+        _settings = engine.Settings;
+        _policies = [.. _settings.Rules, _settings.DefaultPolicy];
+        _policyCounts = new ReplayCounts[_policies.Length + 1]; // the last one counts exempt paths
+    }
+
+    /// <summary>Records replayed so far.</summary>
+    public long Count => _total.Requests;
+
+    /// <summary>Decides <paramref name="record"/> under the candidate and counts it against what was actually decided.</summary>
+    /// <param name="record">The next record; records should come in time order.</param>
+    /// <returns>Whether the candidate admits the request.</returns>
+    public bool Add(in TraceRecord record)
+    {
+        ArgumentNullException.ThrowIfNull(record.Client, nameof(record));
+        ArgumentNullException.ThrowIfNull(record.Method, nameof(record));
+        ArgumentNullException.ThrowIfNull(record.Path, nameof(record));
+        ArgumentOutOfRangeException.ThrowIfNegative(record.Cost, nameof(record));
+
+        if (record.Timestamp < _latest)
+        {
+            _outOfOrder++;
+        }
+        else
+        {
+            _latest = record.Timestamp;
+        }
+
+        var route = Route(record.Method, record.Path, record.Endpoint);
+        var client = ClientId(record.Client);
+        var admitted = route.Policy < 0 || Decide(_policies[route.Policy], route.Endpoint, client, record);
+
+        _total.Add(admitted, record.Admitted);
+        _policyCounts[route.Policy < 0 ? _policies.Length : route.Policy].Add(admitted, record.Admitted);
+        _endpointCounts[route.Endpoint].Add(admitted, record.Admitted);
+        _clientCounts[client].Add(admitted, record.Admitted);
+        return admitted;
+    }
+
+    /// <summary>The report of what was replayed so far.</summary>
+    /// <param name="top">How many endpoints and clients to list, the most affected first.</param>
+    public ReplayReport GetReport(int top = DefaultTop)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(top);
+        var policies = new List<ReplayGroup>();
+        for (var i = 0; i < _policyCounts.Length; i++)
+        {
+            if (_policyCounts[i].Requests > 0)
+            {
+                policies.Add(new ReplayGroup(i < _policies.Length ? _policies[i].Name : ReplayEngine.ExemptName, _policyCounts[i].ToTally()));
+            }
+        }
+
+        return new ReplayReport(
+            _total.ToTally(),
+            policies,
+            MostAffected(_endpointCounts, _endpointNames, top),
+            MostAffected(_clientCounts, _clientNames, top),
+            _endpointNames.Count,
+            _clientNames.Count,
+            _outOfOrder);
+    }
+
+    /// <summary>
+    /// The layers' decision, all or nothing as <c>LayerStep</c> asks the store: one limit is decided and consumed at once;
+    /// several are all decided without consuming, and consumed only when all admit.
+    /// </summary>
+    private bool Decide(RateLimitPolicy policy, int endpoint, int client, in TraceRecord record)
+    {
+        var limits = policy.LimitsFor(record.Tier);
+        var permits = (long)record.Cost;
+        var cost = policy.Cost * permits;
+        var (space, id) = policy.Scope switch
+        {
+            RuleScope.Endpoint => (policy, endpoint),
+            RuleScope.Global => (policy, -1),
+            _ => ((object)policy, client),
+        };
+
+        var global = _settings.GlobalLimit;
+        var endpointLimit = _settings.EndpointLimit;
+        var now = record.Timestamp;
+        if (global is null && endpointLimit is null && limits.Length == 1)
+        {
+            return DecideOne(new StateKey(space, id, limits[0]), now, cost, consume: true);
+        }
+
+        for (var pass = 0; pass < 2; pass++)
+        {
+            var consume = pass == 1;
+            if (global is not null && !DecideOne(new StateKey(GlobalSpace, 0, global), now, permits, consume))
+            {
+                return false;
+            }
+
+            if (endpointLimit is not null && !DecideOne(new StateKey(EndpointSpace, endpoint, endpointLimit), now, permits, consume))
+            {
+                return false;
+            }
+
+            foreach (var limit in limits)
+            {
+                if (!DecideOne(new StateKey(space, id, limit), now, cost, consume))
+                {
+                    return false;
+                }
+            }
+        }
+
+        return true;
+    }
+
+    private bool DecideOne(StateKey key, long now, long cost, bool consume)
+    {
+        ref var state = ref CollectionsMarshal.GetValueRefOrAddDefault(_state, key, out _);
+        return RateLimitAlgorithms.Decide(ref state, key.Limit, now, cost, consume, out _).IsAllowed;
+    }
+
+    private ReplayRoute Route(string method, string path, string? endpoint)
+    {
+        ref var route = ref CollectionsMarshal.GetValueRefOrAddDefault(_routes, new RouteKey(method, path, endpoint), out var exists);
+        if (!exists)
+        {
+            var policy = _settings.IsExempt(path) ? -1 : Array.IndexOf(_policies, _settings.MatchRule(method, path));
+            route = new ReplayRoute(policy, EndpointId(endpoint ?? method + " " + path));
+        }
+
+        return route!;
+    }
+
+    private int EndpointId(string endpoint)
+    {
+        ref var id = ref CollectionsMarshal.GetValueRefOrAddDefault(_endpointIds, endpoint, out var exists);
+        if (!exists)
+        {
+            id = _endpointNames.Count;
+            _endpointNames.Add(endpoint);
+            Grow(ref _endpointCounts, id);
+        }
+
+        return id;
+    }
+
+    private int ClientId(string client)
+    {
+        ref var id = ref CollectionsMarshal.GetValueRefOrAddDefault(_clientIds, client, out var exists);
+        if (!exists)
+        {
+            id = _clientNames.Count;
+            _clientNames.Add(client);
+            Grow(ref _clientCounts, id);
+        }
+
+        return id;
+    }
+
+    private static void Grow(ref ReplayCounts[] counts, int index)
+    {
+        if (index >= counts.Length)
+        {
+            Array.Resize(ref counts, counts.Length * 2);
+        }
+    }
+
+    /// <summary>The <paramref name="top"/> groups with the most changed decisions, then the most denials, then the most requests, then by name.</summary>
+    private static List<ReplayGroup> MostAffected(ReplayCounts[] counts, List<string> names, int top)
+    {
+        var order = new int[names.Count];
+        for (var i = 0; i < order.Length; i++)
+        {
+            order[i] = i;
+        }
+
+        Array.Sort(order, (a, b) =>
+        {
+            var byChanged = (counts[b].NewlyDenied + counts[b].NewlyAdmitted).CompareTo(counts[a].NewlyDenied + counts[a].NewlyAdmitted);
+            if (byChanged != 0)
+            {
+                return byChanged;
+            }
+
+            var byDenied = (counts[b].Requests - counts[b].Admitted).CompareTo(counts[a].Requests - counts[a].Admitted);
+            return byDenied != 0 ? byDenied
+                : counts[b].Requests.CompareTo(counts[a].Requests) is var byRequests and not 0 ? byRequests
+                : string.CompareOrdinal(names[a], names[b]);
+        });
+
+        var result = new List<ReplayGroup>(Math.Min(top, order.Length));
+        for (var i = 0; i < order.Length && i < top; i++)
+        {
+            result.Add(new ReplayGroup(names[order[i]], counts[order[i]].ToTally()));
+        }
+
+        return result;
+    }
+
+    /// <summary>A (method, path, endpoint) seen in the trace.</summary>
+    private readonly record struct RouteKey(string Method, string Path, string? Endpoint);
+
+    /// <summary>What a route resolves to: the index of its policy (−1 when exempt) and its endpoint's id.</summary>
+    private sealed record ReplayRoute(int Policy, int Endpoint);
+
+    /// <summary>
+    /// The state of one limit for one key: the store's (key, limit), with the key as a space (a policy, or a layer) and
+    /// a number in it (a client's, an endpoint's), so no key text is built per record.
+    /// </summary>
+    private readonly struct StateKey(object space, int id, RateLimit limit) : IEquatable<StateKey>
+    {
+        private readonly object _space = space;
+        private readonly int _id = id;
+
+        public RateLimit Limit { get; } = limit;
+
+        public bool Equals(StateKey other) =>
+            _id == other._id && ReferenceEquals(_space, other._space) && (ReferenceEquals(Limit, other.Limit) || Limit.Equals(other.Limit));
+
+        public override bool Equals(object? obj) => obj is StateKey other && Equals(other);
+
+        public override int GetHashCode() => HashCode.Combine(System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(_space), _id, Limit.GetHashCode());
+    }
+}
