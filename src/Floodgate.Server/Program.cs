@@ -86,7 +86,7 @@ builder.Services.AddSingleton<LiveHub>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<LiveHub>());
 builder.Services.AddSingleton<DecisionSampler>();
 builder.Services.AddHostedService<StatsEvents>();
-builder.Services.AddReplay();
+builder.Services.AddReplay(builder.Configuration);
 
 // Envoy's rate limit service (gRPC on its own port) when Floodgate:Envoy:Enabled is true.
 builder.Services.AddEnvoyRateLimitService(builder.Configuration);
@@ -165,6 +165,7 @@ app.MapStatus();
 app.MapAdminApi(adminAuthorization);
 app.MapDecisionApi(decisionAuthorization);
 app.MapLive(adminAuthorization);
+app.MapReplay(adminAuthorization);
 app.MapOpenApi();
 app.MapScalarApiReference("/docs");
 app.MapPrometheusScrapingEndpoint("/metrics");

@@ -1,9 +1,7 @@
 using Floodgate.AspNetCore;
 using Floodgate.AspNetCore.Identification;
-using Floodgate.Server.Policies;
 using Floodgate.Server.Recording;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 
@@ -13,7 +11,6 @@ namespace Floodgate.Server.Tests;
 public sealed class RecordingTests : IDisposable
 {
     private static readonly RateLimit Rule = RateLimit.Parse("100/minute");
-    private readonly string _database = Path.Combine(Path.GetTempPath(), "floodgate-recording-" + Guid.NewGuid().ToString("N") + ".db");
     private readonly FakeTimeProvider _time = new(DateTimeOffset.UnixEpoch.AddDays(20_000));
     private readonly ServiceProvider _services;
 
@@ -22,9 +19,6 @@ public sealed class RecordingTests : IDisposable
         var services = new ServiceCollection();
         services.AddMetrics();
         services.AddSingleton<TimeProvider>(_time);
-        services.AddSingleton<IPolicyStore>(_ => new SqlitePolicyStore(_database));
-        services.AddSingleton(sp => new PolicyRuleSource(sp.GetRequiredService<IPolicyStore>(), NullLogger<PolicyRuleSource>.Instance));
-        services.AddSingleton<IOptionsMonitor<FloodgateOptions>>(new StaticOptions(new FloodgateOptions { Rules = [new RuleOptions { Name = "heavy", Limit = "100/minute", Cost = 5 }] }));
         _services = services.BuildServiceProvider();
     }
 
@@ -35,7 +29,7 @@ public sealed class RecordingTests : IDisposable
 
         for (var i = 0; i < 1_000_000; i++)
         {
-            recorder.Append(Feature("ip:10." + (i >> 16) + "." + ((i >> 8) & 255) + "." + (i & 255), allowed: true), "GET /api/data", letThrough: false);
+            recorder.Append(_time.GetUtcNow(), Feature("ip:10." + (i >> 16) + "." + ((i >> 8) & 255) + "." + (i & 255), allowed: true), "GET /api/data", "/api/data", letThrough: false);
             if (i % 50_000 == 0)
             {
                 recorder.Drain();
@@ -53,13 +47,13 @@ public sealed class RecordingTests : IDisposable
     }
 
     [Fact]
-    public void Recording_OfRepeatingClients_TakesAtMost64BytesARequest()
+    public void Recording_OfFourThousandClients_TakesAtMost64BytesARequest()
     {
         var recorder = Recorder(new RecordingOptions { MaxRequests = 200_000 });
 
         for (var i = 0; i < 500_000; i++)
         {
-            recorder.Append(Feature("ip:10.0." + ((i >> 8) & 15) + "." + (i & 255), allowed: i % 10 != 0), "GET /api/data", letThrough: false);
+            recorder.Append(_time.GetUtcNow(), Feature("ip:10.0." + ((i >> 8) & 15) + "." + (i & 255), allowed: i % 10 != 0), "GET /api/data", "/api/data", letThrough: false);
             if (i % 50_000 == 0)
             {
                 recorder.Drain();
@@ -68,19 +62,19 @@ public sealed class RecordingTests : IDisposable
 
         recorder.Drain();
 
-        Assert.Equal(32, RecordingBlock.EntrySize);
+        Assert.Equal(24, RecordingBlock.EntrySize);
         Assert.InRange(recorder.Bytes / recorder.Count, RecordingBlock.EntrySize, 64);
     }
 
     [Fact]
-    public void Read_GivesTheRequestsOfTheRange_WithTheirCostAndOutcome_AndTheWindowForgetsOldBlocks()
+    public void Read_GivesTheRequestsOfTheRange_WithTheirOutcome_AndTheWindowForgetsOldBlocks()
     {
         var recorder = Recorder(new RecordingOptions { Window = TimeSpan.FromMinutes(15) });
         var start = _time.GetUtcNow();
-        recorder.Append(Feature("a", allowed: true), "GET /api/data", letThrough: false);
+        recorder.Append(_time.GetUtcNow(), Feature("a", allowed: true), "GET /api/data", "/api/data", letThrough: false);
         _time.Advance(TimeSpan.FromSeconds(1));
-        recorder.Append(Feature("b", allowed: false, policy: "heavy", tier: "free"), "POST /api/submit", letThrough: false);
-        recorder.Append(Feature("b", allowed: false, policy: "heavy", tier: "free"), "POST /api/submit", letThrough: true);
+        recorder.Append(_time.GetUtcNow(), Feature("b", allowed: false, policy: "heavy", tier: "free"), "POST /api/submit", "/api/submit", letThrough: false);
+        recorder.Append(_time.GetUtcNow(), Feature("b", allowed: false, policy: "heavy", tier: "free"), "POST /api/submit", "/api/submit", letThrough: true);
         recorder.Drain();
 
         var all = recorder.Read(start, start.AddMinutes(1));
@@ -88,9 +82,9 @@ public sealed class RecordingTests : IDisposable
 
         Assert.Equal(
             [
-                new RecordedRequest(start, "a", null, "GET /api/data", "p", 1, RateLimitLayer.Client, RecordedOutcome.Allowed),
-                new RecordedRequest(start.AddSeconds(1), "b", "free", "POST /api/submit", "heavy", 5, RateLimitLayer.Client, RecordedOutcome.Denied),
-                new RecordedRequest(start.AddSeconds(1), "b", "free", "POST /api/submit", "heavy", 5, RateLimitLayer.Client, RecordedOutcome.LetThrough),
+                new RecordedRequest(start, "a", null, "GET /api/data", "/api/data", "p", RateLimitLayer.Client, RecordedOutcome.Allowed),
+                new RecordedRequest(start.AddSeconds(1), "b", "free", "POST /api/submit", "/api/submit", "heavy", RateLimitLayer.Client, RecordedOutcome.Denied),
+                new RecordedRequest(start.AddSeconds(1), "b", "free", "POST /api/submit", "/api/submit", "heavy", RateLimitLayer.Client, RecordedOutcome.LetThrough),
             ],
             all);
         Assert.Equal(2, later.Count);
@@ -99,12 +93,12 @@ public sealed class RecordingTests : IDisposable
         // goes, the second keeps its last 3 requests beside the new one, out of the window's reach.
         for (var i = 0; i < RecordingBlock.Size; i++)
         {
-            recorder.Append(Feature("c", allowed: true), "GET /api/data", letThrough: false);
+            recorder.Append(_time.GetUtcNow(), Feature("c", allowed: true), "GET /api/data", "/api/data", letThrough: false);
         }
 
         recorder.Drain();
         _time.Advance(TimeSpan.FromMinutes(16));
-        recorder.Append(Feature("d", allowed: true), "GET /api/data", letThrough: false);
+        recorder.Append(_time.GetUtcNow(), Feature("d", allowed: true), "GET /api/data", "/api/data", letThrough: false);
         recorder.Drain();
         Assert.Equal(4, recorder.Count);
         Assert.Equal("d", Assert.Single(recorder.Read(_time.GetUtcNow().AddMinutes(-15), _time.GetUtcNow().AddSeconds(1))).Client);
@@ -114,7 +108,7 @@ public sealed class RecordingTests : IDisposable
     public void Disabled_RecordsNothing()
     {
         var recorder = Recorder(new RecordingOptions { Enabled = false });
-        recorder.Append(Feature("a", allowed: true), "GET /api/data", letThrough: false);
+        recorder.Append(_time.GetUtcNow(), Feature("a", allowed: true), "GET /api/data", "/api/data", letThrough: false);
         recorder.Drain();
         Assert.Equal(0, recorder.Count);
     }
@@ -130,15 +124,11 @@ public sealed class RecordingTests : IDisposable
     public void Dispose()
     {
         _services.Dispose();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        File.Delete(_database);
     }
 
     private RequestRecorder Recorder(RecordingOptions options) => new(
         Options.Create(options),
         _time,
-        _services.GetRequiredService<PolicyRuleSource>(),
-        _services.GetRequiredService<IOptionsMonitor<FloodgateOptions>>(),
         _services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>());
 
     private static TestFeature Feature(string client, bool allowed, string policy = "p", string? tier = null) => new(
@@ -150,13 +140,4 @@ public sealed class RecordingTests : IDisposable
         tier);
 
     private sealed record TestFeature(ClientIdentity Client, RateLimitDecision Decision, string Policy, string? Tier) : IRateLimitFeature;
-
-    private sealed class StaticOptions(FloodgateOptions value) : IOptionsMonitor<FloodgateOptions>
-    {
-        public FloodgateOptions CurrentValue => value;
-
-        public FloodgateOptions Get(string? name) => value;
-
-        public IDisposable? OnChange(Action<FloodgateOptions, string?> listener) => null;
-    }
 }

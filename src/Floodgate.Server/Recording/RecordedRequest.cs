@@ -1,12 +1,15 @@
+using Floodgate.AspNetCore.Replay;
+using Floodgate.Server.Stats;
+
 namespace Floodgate.Server.Recording;
 
 /// <summary>One recorded request, read back with its strings.</summary>
-/// <param name="Time">When the limiter decided.</param>
+/// <param name="Time">When it reached the service, microseconds before Floodgate decided.</param>
 /// <param name="Client">The client id.</param>
 /// <param name="Tier">The client's tier, when it had one.</param>
-/// <param name="Endpoint">Method and route template, as <c>GET /api/data</c>.</param>
+/// <param name="Endpoint">Method and route template, as <c>GET /api/items/{id}</c> (see <see cref="EndpointNames"/>).</param>
+/// <param name="Path">The request path, as rules match it.</param>
 /// <param name="Policy">The policy that applied.</param>
-/// <param name="Cost">The units the request took.</param>
 /// <param name="Layer">The layer whose decision spoke for the request.</param>
 /// <param name="Outcome">What was decided.</param>
 internal readonly record struct RecordedRequest(
@@ -14,11 +17,21 @@ internal readonly record struct RecordedRequest(
     string Client,
     string? Tier,
     string Endpoint,
+    string Path,
     string Policy,
-    long Cost,
     RateLimitLayer Layer,
     RecordedOutcome Outcome)
 {
-    /// <summary>Whether the limiter admitted it (a denial let through counts as denied: the limiter said no).</summary>
-    public bool Allowed => Outcome == RecordedOutcome.Allowed;
+    /// <summary>
+    /// The request as the replay engine reads it: admitted only when the limiter admitted it (a denial let through by
+    /// shadow mode or slow-down was still the limiter's "no"); one permit, as every HTTP request asks; a request no
+    /// route matched keyed by its method and path, as the per-endpoint layer keys it.
+    /// </summary>
+    public TraceRecord ToTrace()
+    {
+        var space = Endpoint.IndexOf(' ', StringComparison.Ordinal);
+        var method = space < 0 ? Endpoint : Endpoint[..space];
+        var routed = !Endpoint.EndsWith(EndpointNames.Unmatched, StringComparison.Ordinal);
+        return new TraceRecord(TraceRecord.ToTimestamp(Time), Client, method, Path, Outcome == RecordedOutcome.Allowed, Tier, 1, routed ? Endpoint : null);
+    }
 }

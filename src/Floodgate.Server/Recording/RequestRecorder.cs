@@ -1,14 +1,13 @@
 using System.Diagnostics.Metrics;
 using System.Threading.Channels;
 using Floodgate.AspNetCore;
-using Floodgate.Server.Policies;
 using Microsoft.Extensions.Options;
 
 namespace Floodgate.Server.Recording;
 
 /// <summary>
-/// The recent requests as the limiter saw them, for replays: time, client, tier, endpoint, policy, cost and what was
-/// decided. A request only hands its outcome to a bounded queue and returns (a full queue drops and counts); one
+/// The recent requests as the limiter saw them, for replays: time, client, tier, endpoint, path, policy and what was
+/// decided (each asked one permit: the cost a request takes is its policy's, which the candidate of a replay sets). A request only hands its outcome to a bounded queue and returns (a full queue drops and counts); one
 /// background loop interns the strings and writes compact <see cref="RecordingBlock"/>s. The record keeps
 /// <see cref="RecordingOptions.Window"/> and at most <see cref="RecordingOptions.MaxRequests"/> requests, forgetting
 /// whole blocks, oldest first. Each instance records its own requests; a replay reads them all (see docs/replay.md).
@@ -20,8 +19,6 @@ internal sealed class RequestRecorder : BackgroundService
 
     private readonly RecordingOptions _options;
     private readonly TimeProvider _timeProvider;
-    private readonly PolicyRuleSource _runtimeRules;
-    private readonly IOptionsMonitor<FloodgateOptions> _floodgate;
     private readonly int _maxBlocks;
     private readonly Channel<Pending> _incoming = Channel.CreateBounded<Pending>(new BoundedChannelOptions(QueueSize)
     {
@@ -32,18 +29,13 @@ internal sealed class RequestRecorder : BackgroundService
     private readonly Lock _gate = new();
     private readonly Queue<RecordingBlock> _blocks = new();
     private RecordingBlock? _current;
-    private Dictionary<string, long> _costs = new(StringComparer.Ordinal);
     private long _dropped;
 
-    public RequestRecorder(IOptions<RecordingOptions> options, TimeProvider timeProvider, PolicyRuleSource runtimeRules, IOptionsMonitor<FloodgateOptions> floodgate, IMeterFactory meters)
+    public RequestRecorder(IOptions<RecordingOptions> options, TimeProvider timeProvider, IMeterFactory meters)
     {
         _options = options.Value;
         _timeProvider = timeProvider;
-        _runtimeRules = runtimeRules;
-        _floodgate = floodgate;
         _maxBlocks = (_options.MaxRequests + RecordingBlock.Size - 1) / RecordingBlock.Size;
-        UpdateCosts();
-        runtimeRules.Changed += UpdateCosts;
         var meter = meters.Create("Floodgate");
         meter.CreateObservableGauge("floodgate.recording.requests", () => Count, unit: "{request}", description: "Requests in this instance's record for replays.");
         meter.CreateObservableGauge("floodgate.recording.size", () => Bytes, unit: "By", description: "Memory of this instance's record for replays, about.");
@@ -103,8 +95,12 @@ internal sealed class RequestRecorder : BackgroundService
         }
     }
 
-    /// <summary>Hands one limited request to the recording loop without waiting; <paramref name="letThrough"/> when it was denied but reached the application.</summary>
-    public void Append(IRateLimitFeature feature, string endpoint, bool letThrough)
+    /// <summary>
+    /// Hands one limited request to the recording loop without waiting: <paramref name="time"/> when it arrived, its
+    /// <paramref name="endpoint"/> (<see cref="Stats.EndpointNames"/>) and <paramref name="path"/>;
+    /// <paramref name="letThrough"/> when it was denied but reached the application.
+    /// </summary>
+    public void Append(DateTimeOffset time, IRateLimitFeature feature, string endpoint, string path, bool letThrough)
     {
         if (!_options.Enabled)
         {
@@ -116,7 +112,7 @@ internal sealed class RequestRecorder : BackgroundService
             : decision.Reason == RateLimitDenialReason.Banned ? RecordedOutcome.Banned
             : decision.Reason is not (RateLimitDenialReason.LimitExceeded or RateLimitDenialReason.None) ? RecordedOutcome.Refused
             : letThrough ? RecordedOutcome.LetThrough : RecordedOutcome.Denied;
-        var pending = new Pending(Microseconds(_timeProvider.GetUtcNow()), feature.Client.Id, feature.Tier, endpoint, feature.Policy, decision.Layer, outcome);
+        var pending = new Pending(Microseconds(time), feature.Client.Id, feature.Tier, endpoint, path, feature.Policy, decision.Layer, outcome);
         if (!_incoming.Writer.TryWrite(pending))
         {
             Interlocked.Increment(ref _dropped);
@@ -185,8 +181,7 @@ internal sealed class RequestRecorder : BackgroundService
             _blocks.Enqueue(_current);
         }
 
-        var cost = Volatile.Read(ref _costs).GetValueOrDefault(pending.Policy, 1);
-        _current.Add(pending.Time, pending.Client, pending.Tier, pending.Endpoint, pending.Policy, cost, pending.Layer, pending.Outcome);
+        _current.Add(pending.Time, pending.Client, pending.Tier, pending.Endpoint, pending.Path, pending.Policy, pending.Layer, pending.Outcome);
     }
 
     /// <summary>Forgets the blocks whose last request is older than <paramref name="oldest"/>.</summary>
@@ -202,21 +197,6 @@ internal sealed class RequestRecorder : BackgroundService
         }
     }
 
-    /// <summary>Each policy's cost by name, from the configured and the run-time rules, read when a request is written.</summary>
-    private void UpdateCosts()
-    {
-        var costs = new Dictionary<string, long>(StringComparer.Ordinal);
-        foreach (var rule in _floodgate.CurrentValue.Rules.Concat(_runtimeRules.Rules))
-        {
-            if (rule.Name is { Length: > 0 } name)
-            {
-                costs[name.Trim()] = rule.Cost;
-            }
-        }
-
-        Volatile.Write(ref _costs, costs);
-    }
-
     /// <summary>A request on its way to the loop: its strings are those the request already had.</summary>
-    private readonly record struct Pending(long Time, string Client, string? Tier, string Endpoint, string Policy, RateLimitLayer Layer, RecordedOutcome Outcome);
+    private readonly record struct Pending(long Time, string Client, string? Tier, string Endpoint, string Path, string Policy, RateLimitLayer Layer, RecordedOutcome Outcome);
 }
