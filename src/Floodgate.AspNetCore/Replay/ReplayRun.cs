@@ -1,6 +1,8 @@
+using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Floodgate.Algorithms;
 using Floodgate.AspNetCore.Policies;
+using Floodgate.Penalties;
 
 namespace Floodgate.AspNetCore.Replay;
 
@@ -8,6 +10,8 @@ namespace Floodgate.AspNetCore.Replay;
 /// One replay of a <see cref="ReplayEngine"/>'s candidate: fresh state, time read from each record. Not thread-safe:
 /// one thread feeds it. Each request is decided by Floodgate's algorithms directly, without the store's locks or a
 /// clock read, on state keyed as the store keys it; a record allocates nothing once its client and route were seen.
+/// Bans follow from the candidate's own denials: an in-memory penalty box on the records' time counts each denial of
+/// the client layer, as the middleware does (none in shadow mode, or on a slow-down rule).
 /// </summary>
 public sealed class ReplayRun
 {
@@ -21,6 +25,8 @@ public sealed class ReplayRun
     private static readonly object EndpointSpace = new();
 
     private readonly FloodgateSettings _settings;
+    private readonly ReplayClock _clock = new();
+    private readonly InMemoryPenaltyBox? _penalties;
     private readonly RateLimitPolicy[] _policies;
     private readonly Dictionary<StateKey, AlgorithmState> _state = [];
     private readonly Dictionary<RouteKey, ReplayRoute> _routes = [];
@@ -40,6 +46,7 @@ public sealed class ReplayRun
         _settings = engine.Settings;
         _policies = [.. _settings.Rules, _settings.DefaultPolicy];
         _policyCounts = new ReplayCounts[_policies.Length + 1]; // the last one counts exempt paths
+        _penalties = _settings.Options.Penalty.Enabled && !_settings.ShadowMode ? new InMemoryPenaltyBox(_settings.Options.Penalty, _clock) : null;
     }
 
     /// <summary>Records replayed so far.</summary>
@@ -99,11 +106,41 @@ public sealed class ReplayRun
             _outOfOrder);
     }
 
+    /// <summary>As the middleware decides once it has the policy: a banned client is turned away; then the layers decide.</summary>
+    private bool Decide(RateLimitPolicy policy, int endpoint, int client, in TraceRecord record)
+    {
+        if (_penalties is null)
+        {
+            return DecideLayers(policy, endpoint, client, record, out _);
+        }
+
+        _clock.Now = record.Timestamp;
+        if (_penalties.GetBan(record.Client) is not null)
+        {
+            return false;
+        }
+
+        if (DecideLayers(policy, endpoint, client, record, out var layer))
+        {
+            return true;
+        }
+
+        if (layer == RateLimitLayer.Client && policy.SlowDown is null)
+        {
+            // The in-memory box answers at once; nothing is waited for.
+            var violation = _penalties.RecordViolationAsync(record.Client);
+            Debug.Assert(violation.IsCompletedSuccessfully, "The in-memory penalty box completes synchronously.");
+        }
+
+        return false;
+    }
+
     /// <summary>
     /// The layers' decision, all or nothing as <c>LayerStep</c> asks the store: one limit is decided and consumed at once;
-    /// several are all decided without consuming, and consumed only when all admit.
+    /// several are all decided without consuming, and consumed only when all admit. A denial names the layer of the
+    /// decisive denial (the longest wait, the first of equals), as <see cref="RateLimitDecisions.Decisive"/> chooses it.
     /// </summary>
-    private bool Decide(RateLimitPolicy policy, int endpoint, int client, in TraceRecord record)
+    private bool DecideLayers(RateLimitPolicy policy, int endpoint, int client, in TraceRecord record, out RateLimitLayer deniedBy)
     {
         var limits = policy.LimitsFor(record.Tier);
         var permits = (long)record.Cost;
@@ -118,40 +155,56 @@ public sealed class ReplayRun
         var global = _settings.GlobalLimit;
         var endpointLimit = _settings.EndpointLimit;
         var now = record.Timestamp;
+        deniedBy = RateLimitLayer.Client;
         if (global is null && endpointLimit is null && limits.Length == 1)
         {
-            return DecideOne(new StateKey(space, id, limits[0]), now, cost, consume: true);
+            return DecideOne(new StateKey(space, id, limits[0]), now, cost, consume: true).IsAllowed;
         }
 
-        for (var pass = 0; pass < 2; pass++)
+        var denial = new Denial();
+        if (global is not null)
         {
-            var consume = pass == 1;
-            if (global is not null && !DecideOne(new StateKey(GlobalSpace, 0, global), now, permits, consume))
-            {
-                return false;
-            }
+            denial.Add(DecideOne(new StateKey(GlobalSpace, 0, global), now, permits, consume: false), RateLimitLayer.Global);
+        }
 
-            if (endpointLimit is not null && !DecideOne(new StateKey(EndpointSpace, endpoint, endpointLimit), now, permits, consume))
-            {
-                return false;
-            }
+        if (endpointLimit is not null)
+        {
+            denial.Add(DecideOne(new StateKey(EndpointSpace, endpoint, endpointLimit), now, permits, consume: false), RateLimitLayer.Endpoint);
+        }
 
-            foreach (var limit in limits)
-            {
-                if (!DecideOne(new StateKey(space, id, limit), now, cost, consume))
-                {
-                    return false;
-                }
-            }
+        foreach (var limit in limits)
+        {
+            denial.Add(DecideOne(new StateKey(space, id, limit), now, cost, consume: false), RateLimitLayer.Client);
+        }
+
+        if (denial.Any)
+        {
+            deniedBy = denial.Layer;
+            return false;
+        }
+
+        if (global is not null)
+        {
+            DecideOne(new StateKey(GlobalSpace, 0, global), now, permits, consume: true);
+        }
+
+        if (endpointLimit is not null)
+        {
+            DecideOne(new StateKey(EndpointSpace, endpoint, endpointLimit), now, permits, consume: true);
+        }
+
+        foreach (var limit in limits)
+        {
+            DecideOne(new StateKey(space, id, limit), now, cost, consume: true);
         }
 
         return true;
     }
 
-    private bool DecideOne(StateKey key, long now, long cost, bool consume)
+    private RateLimitDecision DecideOne(StateKey key, long now, long cost, bool consume)
     {
         ref var state = ref CollectionsMarshal.GetValueRefOrAddDefault(_state, key, out _);
-        return RateLimitAlgorithms.Decide(ref state, key.Limit, now, cost, consume, out _).IsAllowed;
+        return RateLimitAlgorithms.Decide(ref state, key.Limit, now, cost, consume, out _);
     }
 
     private ReplayRoute Route(string method, string path, string? endpoint)
@@ -230,6 +283,30 @@ public sealed class ReplayRun
         }
 
         return result;
+    }
+
+    /// <summary>The decisive denial among a request's limits so far.</summary>
+    private struct Denial
+    {
+        private TimeSpan _wait;
+
+        public bool Any { get; private set; }
+
+        public RateLimitLayer Layer { get; private set; }
+
+        public void Add(in RateLimitDecision decision, RateLimitLayer layer)
+        {
+            if (decision.IsAllowed)
+            {
+                return;
+            }
+
+            var wait = decision.RetryAfter == Timeout.InfiniteTimeSpan ? TimeSpan.MaxValue : decision.RetryAfter;
+            if (!Any || wait > _wait)
+            {
+                (Any, _wait, Layer) = (true, wait, layer);
+            }
+        }
     }
 
     /// <summary>A (method, path, endpoint) seen in the trace.</summary>

@@ -1,4 +1,5 @@
 using Floodgate.Algorithms;
+using Floodgate.Testing.Traces;
 using static Floodgate.Tests.Micros;
 
 namespace Floodgate.Tests.Algorithms;
@@ -28,7 +29,7 @@ public sealed class SlidingWindowAccuracyTests
     [Fact]
     public void SlidingWindowCounter_MillionRequestTrace_DiffersFromTheExactLogOnlyForClientsAtOrOverTheLimit()
     {
-        var trace = Trace.Generate(Clients, duration: 10 * Minute, limit: Counter, seed: 0x5EED_F100D6A7E);
+        var trace = AdversarialTrace.Generate(Clients, duration: 10 * Minute, limit: Counter, seed: 0x5EED_F100D6A7E);
         var counters = new AlgorithmState[Clients];
         var logs = new AlgorithmState[Clients];
         var judges = new ExactWindow[Clients];
@@ -37,7 +38,7 @@ public sealed class SlidingWindowAccuracyTests
             judges[c] = new ExactWindow(Counter.WindowMicroseconds);
         }
 
-        var tallies = new Tally[Trace.KindCount + 1]; // one per kind of client, and the whole trace
+        var tallies = new Tally[AdversarialTrace.KindCount + 1]; // one per kind of client, and the whole trace
         for (var i = 0; i < trace.Count; i++)
         {
             var (at, client) = (trace.Times[i], trace.Clients[i]);
@@ -54,15 +55,15 @@ public sealed class SlidingWindowAccuracyTests
             }
 
             tallies[trace.KindOf[client]].Add(byCounter, byLog, exact, inWindow);
-            tallies[Trace.KindCount].Add(byCounter, byLog, exact, inWindow);
+            tallies[AdversarialTrace.KindCount].Add(byCounter, byLog, exact, inWindow);
         }
 
-        var whole = tallies[Trace.KindCount];
+        var whole = tallies[AdversarialTrace.KindCount];
         var output = TestContext.Current.TestOutputHelper;
-        output?.WriteLine($"{Counter} sliding window counter against the exact log; {trace.Describe()}");
-        for (var kind = 0; kind <= Trace.KindCount; kind++)
+        output?.WriteLine($"{Counter} sliding window counter against the exact log; {trace.Description}");
+        for (var kind = 0; kind <= AdversarialTrace.KindCount; kind++)
         {
-            output?.WriteLine($"  {(kind < Trace.KindCount ? Trace.KindNames[kind] : "all clients"),-24} {tallies[kind]}");
+            output?.WriteLine($"  {(kind < AdversarialTrace.KindCount ? AdversarialTrace.KindNames[kind] : "all clients"),-24} {tallies[kind]}");
         }
 
         var summary =
@@ -75,7 +76,7 @@ public sealed class SlidingWindowAccuracyTests
 
         Assert.True(trace.Count >= 1_000_000, $"the trace has {trace.Count} requests");
         Assert.Equal(trace.Count, whole.Both + whole.Neither + whole.CounterOnly + whole.LogOnly);
-        Assert.Equal(trace.Count, tallies[..Trace.KindCount].Sum(t => t.Requests));
+        Assert.Equal(trace.Count, tallies[..AdversarialTrace.KindCount].Sum(t => t.Requests));
 
         // Clients under the limit (Poisson, at most 0.6 × 60 = 36 per window, σ = 6) reach the 59 units at which
         // either algorithm denies only in a 3.8σ excursion: differences there must stay below 1 in 10,000.
@@ -147,109 +148,5 @@ public sealed class SlidingWindowAccuracyTests
         }
 
         public void Add(long at) => _admitted.Enqueue(at);
-    }
-
-    /// <summary>Requests sorted by time: parallel arrays of times (µs) and client numbers.</summary>
-    private sealed class Trace
-    {
-        private readonly string _description;
-
-        public const int KindCount = 4;
-
-        public static readonly string[] KindNames = ["under (0.1–0.6×)", "around (0.8–1.2×)", "far over (2–8×)", "bursty (3–6× on/off)"];
-
-        private Trace(long[] times, int[] clients, int[] kindOf, string description)
-        {
-            Times = times;
-            Clients = clients;
-            KindOf = kindOf;
-            _description = description;
-        }
-
-        public long[] Times { get; }
-
-        public int[] Clients { get; }
-
-        /// <summary>The kind of each client: an index into <see cref="KindNames"/>.</summary>
-        public int[] KindOf { get; }
-
-        public int Count => Times.Length;
-
-        public string Describe() => _description;
-
-        /// <summary>
-        /// Each client is a Poisson source at a rate given in limits (1 = the limit's own rate, L per W):
-        /// 40 % steady well under it (0.1–0.6), 25 % steady around it (0.8–1.2), 15 % steady far over it (2–8),
-        /// 20 % bursty: on at 3–6 for 5–40 s, then off for 30–300 s.
-        /// </summary>
-        public static Trace Generate(int clients, long duration, RateLimit limit, ulong seed)
-        {
-            var random = new SplitMix64(seed);
-            var perMicrosecondAtTheLimit = (double)limit.Count / limit.WindowMicroseconds;
-            var times = new List<long>(1_200_000);
-            var owners = new List<int>(1_200_000);
-            var classes = new int[KindCount];
-            var kindOf = new int[clients];
-            for (var client = 0; client < clients; client++)
-            {
-                var kind = random.NextDouble();
-                if (kind < 0.80)
-                {
-                    var rate = kind < 0.40 ? random.Between(0.1, 0.6) : kind < 0.65 ? random.Between(0.8, 1.2) : random.Between(2, 8);
-                    kindOf[client] = kind < 0.40 ? 0 : kind < 0.65 ? 1 : 2;
-                    classes[kindOf[client]]++;
-                    Emit(client, 0, duration, rate * perMicrosecondAtTheLimit);
-                }
-                else
-                {
-                    kindOf[client] = 3;
-                    classes[3]++;
-                    var t = (long)random.Between(0, 300 * Second);
-                    while (t < duration)
-                    {
-                        var on = (long)random.Between(5 * Second, 40 * Second);
-                        Emit(client, t, Math.Min(t + on, duration), random.Between(3, 6) * perMicrosecondAtTheLimit);
-                        t += on + (long)random.Between(30 * Second, 300 * Second);
-                    }
-                }
-            }
-
-            var timeArray = times.ToArray();
-            var ownerArray = owners.ToArray();
-            Array.Sort(timeArray, ownerArray);
-            var description =
-                $"{timeArray.Length:N0} requests from {clients:N0} clients over {duration / Minute} min " +
-                $"({classes[0]} at 0.1–0.6× the limit, {classes[1]} at 0.8–1.2×, {classes[2]} at 2–8×, {classes[3]} bursty on/off at 3–6×; Poisson arrivals, seed {seed:X})";
-            return new Trace(timeArray, ownerArray, kindOf, description);
-
-            void Emit(int client, long from, long until, double ratePerMicrosecond)
-            {
-                var t = from + (long)(-Math.Log(1 - random.NextDouble()) / ratePerMicrosecond);
-                while (t < until)
-                {
-                    times.Add(Start + t);
-                    owners.Add(client);
-                    t += 1 + (long)(-Math.Log(1 - random.NextDouble()) / ratePerMicrosecond);
-                }
-            }
-        }
-    }
-
-    /// <summary>A small, fully specified generator, so the trace is the same on every runtime.</summary>
-    private sealed class SplitMix64(ulong seed)
-    {
-        private ulong _state = seed;
-
-        public ulong Next()
-        {
-            var z = _state += 0x9E3779B97F4A7C15;
-            z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9;
-            z = (z ^ (z >> 27)) * 0x94D049BB133111EB;
-            return z ^ (z >> 31);
-        }
-
-        public double NextDouble() => (Next() >> 11) * (1.0 / (1UL << 53));
-
-        public double Between(double low, double high) => low + ((high - low) * NextDouble());
     }
 }
