@@ -1,4 +1,5 @@
 using Floodgate.Redis;
+using Floodgate.Server.Admin;
 using Floodgate.Server.Live;
 using Floodgate.Server.NearLimit;
 using Floodgate.Server.Recording;

@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
 
-namespace Floodgate.Server.Replay;
+namespace Floodgate.Server.Admin;
 
 /// <summary>The admin key in the OpenAPI document: the <c>adminKey</c> scheme (header <c>X-Admin-Key</c>) and the routes that require it.</summary>
 internal static class AdminKeyOpenApi
