@@ -36,7 +36,7 @@ public sealed class ReplayRun
     private readonly List<string> _clientNames = [];
     private readonly ReplayCounts[] _policyCounts;
     private ReplayCounts[] _endpointCounts = new ReplayCounts[16];
-    private ReplayCounts[] _clientCounts = new ReplayCounts[256];
+    private ReplayClient[] _clients = new ReplayClient[256];
     private ReplayCounts _total;
     private long _latest = long.MinValue;
     private long _outOfOrder;
@@ -78,7 +78,7 @@ public sealed class ReplayRun
         _total.Add(admitted, record.Admitted);
         _policyCounts[route.Policy < 0 ? _policies.Length : route.Policy].Add(admitted, record.Admitted);
         _endpointCounts[route.Endpoint].Add(admitted, record.Admitted);
-        _clientCounts[client].Add(admitted, record.Admitted);
+        _clients[client].Counts.Add(admitted, record.Admitted);
         return admitted;
     }
 
@@ -100,7 +100,7 @@ public sealed class ReplayRun
             _total.ToTally(),
             policies,
             MostAffected(_endpointCounts, _endpointNames, top),
-            MostAffected(_clientCounts, _clientNames, top),
+            MostAffected(Array.ConvertAll(_clients.AsSpan(0, _clientNames.Count).ToArray(), c => c.Counts), _clientNames, top),
             _endpointNames.Count,
             _clientNames.Count,
             _outOfOrder);
@@ -114,8 +114,9 @@ public sealed class ReplayRun
             return DecideLayers(policy, endpoint, client, record, out _);
         }
 
-        _clock.Now = record.Timestamp;
-        if (_penalties.GetBan(record.Client) is not null)
+        // The client's ban, as the penalty box would answer, kept beside its counts: no look-up of the box per request.
+        ref var slot = ref _clients[client];
+        if (slot.BannedUntil > record.Timestamp)
         {
             return false;
         }
@@ -128,8 +129,13 @@ public sealed class ReplayRun
         if (layer == RateLimitLayer.Client && policy.SlowDown is null)
         {
             // The in-memory box answers at once; nothing is waited for.
+            _clock.Now = record.Timestamp;
             var violation = _penalties.RecordViolationAsync(record.Client);
             Debug.Assert(violation.IsCompletedSuccessfully, "The in-memory penalty box completes synchronously.");
+            if (violation.Result is { } ban)
+            {
+                _clients[client].BannedUntil = TraceRecord.ToTimestamp(ban.ExpiresAt);
+            }
         }
 
         return false;
@@ -151,6 +157,7 @@ public sealed class ReplayRun
             RuleScope.Global => (policy, -1),
             _ => ((object)policy, client),
         };
+        var owner = policy.Scope is RuleScope.Endpoint or RuleScope.Global ? -1 : client;
 
         var global = _settings.GlobalLimit;
         var endpointLimit = _settings.EndpointLimit;
@@ -158,7 +165,7 @@ public sealed class ReplayRun
         deniedBy = RateLimitLayer.Client;
         if (global is null && endpointLimit is null && limits.Length == 1)
         {
-            return DecideOne(new StateKey(space, id, limits[0]), now, cost, consume: true).IsAllowed;
+            return DecideOne(new StateKey(space, id, limits[0]), now, cost, consume: true, owner).IsAllowed;
         }
 
         var denial = new Denial();
@@ -174,7 +181,7 @@ public sealed class ReplayRun
 
         foreach (var limit in limits)
         {
-            denial.Add(DecideOne(new StateKey(space, id, limit), now, cost, consume: false), RateLimitLayer.Client);
+            denial.Add(DecideOne(new StateKey(space, id, limit), now, cost, consume: false, owner), RateLimitLayer.Client);
         }
 
         if (denial.Any)
@@ -195,17 +202,40 @@ public sealed class ReplayRun
 
         foreach (var limit in limits)
         {
-            DecideOne(new StateKey(space, id, limit), now, cost, consume: true);
+            DecideOne(new StateKey(space, id, limit), now, cost, consume: true, owner);
         }
 
         return true;
     }
 
-    private RateLimitDecision DecideOne(StateKey key, long now, long cost, bool consume)
+    /// <summary>Decides one limit on its state: the owning client's own slot when it holds this (policy, limit), else the table.</summary>
+    private RateLimitDecision DecideOne(StateKey key, long now, long cost, bool consume, int owner = -1)
     {
+        if (owner >= 0)
+        {
+            ref var slot = ref _clients[owner];
+            slot.Space ??= key.Space;
+            if (ReferenceEquals(slot.Space, key.Space))
+            {
+                slot.Limit ??= key.Limit;
+                if (SameLimit(slot.Limit, key.Limit))
+                {
+                    return RateLimitAlgorithms.Decide(ref slot.State, key.Limit, now, cost, consume, out _);
+                }
+
+                slot.SecondLimit ??= key.Limit;
+                if (SameLimit(slot.SecondLimit, key.Limit))
+                {
+                    return RateLimitAlgorithms.Decide(ref slot.SecondState, key.Limit, now, cost, consume, out _);
+                }
+            }
+        }
+
         ref var state = ref CollectionsMarshal.GetValueRefOrAddDefault(_state, key, out _);
         return RateLimitAlgorithms.Decide(ref state, key.Limit, now, cost, consume, out _);
     }
+
+    private static bool SameLimit(RateLimit held, RateLimit limit) => ReferenceEquals(held, limit) || held.Equals(limit);
 
     private ReplayRoute Route(string method, string path, string? endpoint)
     {
@@ -239,13 +269,13 @@ public sealed class ReplayRun
         {
             id = _clientNames.Count;
             _clientNames.Add(client);
-            Grow(ref _clientCounts, id);
+            Grow(ref _clients, id);
         }
 
         return id;
     }
 
-    private static void Grow(ref ReplayCounts[] counts, int index)
+    private static void Grow<T>(ref T[] counts, int index)
     {
         if (index >= counts.Length)
         {
@@ -321,16 +351,17 @@ public sealed class ReplayRun
     /// </summary>
     private readonly struct StateKey(object space, int id, RateLimit limit) : IEquatable<StateKey>
     {
-        private readonly object _space = space;
         private readonly int _id = id;
+
+        public object Space { get; } = space;
 
         public RateLimit Limit { get; } = limit;
 
         public bool Equals(StateKey other) =>
-            _id == other._id && ReferenceEquals(_space, other._space) && (ReferenceEquals(Limit, other.Limit) || Limit.Equals(other.Limit));
+            _id == other._id && ReferenceEquals(Space, other.Space) && (ReferenceEquals(Limit, other.Limit) || Limit.Equals(other.Limit));
 
         public override bool Equals(object? obj) => obj is StateKey other && Equals(other);
 
-        public override int GetHashCode() => HashCode.Combine(System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(_space), _id, Limit.GetHashCode());
+        public override int GetHashCode() => HashCode.Combine(System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(Space), _id, Limit.GetHashCode());
     }
 }

@@ -257,6 +257,13 @@ public sealed class ReplayEngineTests
     }
 
     [Fact]
+    public void TraceRecord_IsCompact()
+    {
+        Assert.Equal(56, System.Runtime.CompilerServices.Unsafe.SizeOf<TraceRecord>());
+        Assert.Equal(RateLimitStoreContract.Start, new TraceRecord(Start, "a", "GET", "/", true).Time);
+    }
+
+    [Fact]
     public void Replay_OutOfOrderRecords_AreCounted()
     {
         var trace = new[]
