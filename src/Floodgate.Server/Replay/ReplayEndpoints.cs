@@ -123,9 +123,17 @@ internal static class ReplayEndpoints
         return candidates;
     }
 
-    /// <summary>The parts (one per instance, each in time order) as one trace in time order.</summary>
+    /// <summary>
+    /// The parts (one per instance) as one trace in time order. A part is in the order its requests ended; each is put
+    /// in the order they arrived first (stable: requests of one microsecond keep their order).
+    /// </summary>
     private static IEnumerable<TraceRecord> Merge(List<List<RecordedRequest>> parts)
     {
+        for (var i = 0; i < parts.Count; i++)
+        {
+            parts[i] = [.. parts[i].OrderBy(r => r.Time)];
+        }
+
         if (parts.Count == 1)
         {
             foreach (var request in parts[0])
