@@ -249,38 +249,25 @@ public sealed class ReplayRun
         return route!;
     }
 
-    private int EndpointId(string endpoint)
+    private int EndpointId(string endpoint) => Intern(_endpointIds, _endpointNames, ref _endpointCounts, endpoint);
+
+    private int ClientId(string client) => Intern(_clientIds, _clientNames, ref _clients, client);
+
+    /// <summary>The number of <paramref name="name"/>, given on first sight, with room for it in <paramref name="slots"/>.</summary>
+    private static int Intern<T>(Dictionary<string, int> ids, List<string> names, ref T[] slots, string name)
     {
-        ref var id = ref CollectionsMarshal.GetValueRefOrAddDefault(_endpointIds, endpoint, out var exists);
+        ref var id = ref CollectionsMarshal.GetValueRefOrAddDefault(ids, name, out var exists);
         if (!exists)
         {
-            id = _endpointNames.Count;
-            _endpointNames.Add(endpoint);
-            Grow(ref _endpointCounts, id);
+            id = names.Count;
+            names.Add(name);
+            if (id >= slots.Length)
+            {
+                Array.Resize(ref slots, slots.Length * 2);
+            }
         }
 
         return id;
-    }
-
-    private int ClientId(string client)
-    {
-        ref var id = ref CollectionsMarshal.GetValueRefOrAddDefault(_clientIds, client, out var exists);
-        if (!exists)
-        {
-            id = _clientNames.Count;
-            _clientNames.Add(client);
-            Grow(ref _clients, id);
-        }
-
-        return id;
-    }
-
-    private static void Grow<T>(ref T[] counts, int index)
-    {
-        if (index >= counts.Length)
-        {
-            Array.Resize(ref counts, counts.Length * 2);
-        }
     }
 
     /// <summary>The <paramref name="top"/> groups with the most changed decisions, then the most denials, then the most requests, then by name.</summary>

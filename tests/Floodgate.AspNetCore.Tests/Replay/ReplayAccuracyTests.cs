@@ -11,8 +11,9 @@ namespace Floodgate.AspNetCore.Tests.Replay;
 /// this measures the algorithms alone.
 /// </summary>
 /// <remarks>
-/// <c>FLOODGATE_ACCURACY_SOURCES</c> sets the heavy-tailed trace's number of sources (default 30,000, about 1.6 million
-/// requests); docs/replay.md publishes the figures for 300,000.
+/// <c>FLOODGATE_ACCURACY_SOURCES</c> sets the heavy-tailed trace's number of sources (default 30,000, about 1.7 million
+/// requests); docs/replay.md publishes the figures for 300,000. <c>FLOODGATE_ACCURACY_REPORT</c> names a file the
+/// figures are appended to (test output is shown only for failures).
 /// </remarks>
 public sealed class ReplayAccuracyTests
 {
@@ -35,7 +36,7 @@ public sealed class ReplayAccuracyTests
         // Sources under half the limit never come near either algorithm's threshold; sources nearer it sometimes reach it
         // (Poisson bursts), and sources over it live at it. Regression guards, with room above what was measured.
         Assert.True(result.Share(0) < 0.0001, $"under half the limit: {result.Share(0):P4}");
-        Assert.True(result.Share(1) < 0.02, $"at 0.5–1× the limit: {result.Share(1):P4}");
+        Assert.True(result.Share(1) < 0.03, $"at 0.5–1× the limit: {result.Share(1):P4}");
         Assert.True(result.Report.Total.ChangedShare < 0.10, $"all: {result.Report.Total.ChangedShare:P4}");
     }
 
@@ -105,7 +106,11 @@ public sealed class ReplayAccuracyTests
         foreach (var line in lines)
         {
             TestContext.Current.TestOutputHelper?.WriteLine(line);
-            Console.WriteLine(line);
+        }
+
+        if (Environment.GetEnvironmentVariable("FLOODGATE_ACCURACY_REPORT") is { Length: > 0 } file)
+        {
+            File.AppendAllLines(file, lines);
         }
     }
 
