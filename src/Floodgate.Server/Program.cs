@@ -12,6 +12,7 @@ using Floodgate.Server.Live;
 using Floodgate.Server.Metrics;
 using Floodgate.Server.OpenApi;
 using Floodgate.Server.Policies;
+using Floodgate.Server.Replay;
 using Floodgate.Server.Stats;
 using Floodgate.Server.Status;
 using Microsoft.Extensions.Options;
@@ -42,6 +43,7 @@ builder.Services.AddDecisionApi(builder.Configuration);
 builder.Services.AddPolicies(builder.Configuration);
 builder.Services.AddTrafficStats();
 builder.Services.AddLive(builder.Configuration);
+builder.Services.AddReplay(builder.Configuration);
 // Envoy's rate limit service (gRPC on its own port) when Floodgate:Envoy:Enabled is true.
 builder.Services.AddEnvoyRateLimitService(builder.Configuration);
 
@@ -75,6 +77,7 @@ app.MapHealth();
 app.MapDemo();
 app.MapStatus();
 app.MapAdminApi();
+app.MapReplay();
 app.MapDecisionApi();
 app.MapLive();
 app.MapOpenApiDocument();

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Floodgate.Server.Decisions;
 using Floodgate.Server.Policies;
+using Floodgate.Server.Replay;
 
 namespace Floodgate.Server;
 
@@ -10,6 +11,8 @@ namespace Floodgate.Server;
 [JsonSerializable(typeof(List<PolicyDocument>))]
 [JsonSerializable(typeof(CheckRequest))]
 [JsonSerializable(typeof(BatchCheckRequest))]
+[JsonSerializable(typeof(ReplayRequest))]
+[JsonSerializable(typeof(ReplayResponse))]
 internal sealed partial class ServerJsonContext : JsonSerializerContext
 {
 }

@@ -1,4 +1,6 @@
 using Floodgate.AspNetCore;
+using Floodgate.Server.NearLimit;
+using Floodgate.Server.Recording;
 using Floodgate.Server.Stats;
 
 namespace Floodgate.Server.Live;
@@ -10,7 +12,7 @@ namespace Floodgate.Server.Live;
 /// let through (shadow mode, slow-down) counts as allowed, as <see cref="MarkLetThrough"/> notes it. Runs outside
 /// Floodgate, so it sees denials too.
 /// </summary>
-internal sealed class OutcomeMiddleware(RequestDelegate next, TrafficStats stats, DecisionSampler sampler)
+internal sealed class OutcomeMiddleware(RequestDelegate next, TrafficStats stats, DecisionSampler sampler, NearLimitTracker nearLimit, RequestRecorder recorder, TimeProvider timeProvider)
 {
     /// <summary>
     /// Runs inside Floodgate, just before the application: a request that gets here with a denial was let through
@@ -28,24 +30,26 @@ internal sealed class OutcomeMiddleware(RequestDelegate next, TrafficStats stats
 
     public Task InvokeAsync(HttpContext context)
     {
-        // Without an await when the rest completes at once: no state machine per request.
+        // Without an await when the rest completes at once: no state machine per request. The arrival time, read
+        // microseconds before Floodgate decides, is the time the record of the request keeps for replays.
+        var arrived = timeProvider.GetUtcNow();
         var rest = next(context);
         if (rest.IsCompletedSuccessfully)
         {
-            Record(context);
+            Record(context, arrived);
             return Task.CompletedTask;
         }
 
-        return RecordAfterAsync(rest, context);
+        return RecordAfterAsync(rest, context, arrived);
     }
 
-    private async Task RecordAfterAsync(Task rest, HttpContext context)
+    private async Task RecordAfterAsync(Task rest, HttpContext context, DateTimeOffset arrived)
     {
         await rest.ConfigureAwait(false);
-        Record(context);
+        Record(context, arrived);
     }
 
-    private void Record(HttpContext context)
+    private void Record(HttpContext context, DateTimeOffset arrived)
     {
         if (context.Features.Get<IRateLimitFeature>() is not { } feature)
         {
@@ -53,9 +57,12 @@ internal sealed class OutcomeMiddleware(RequestDelegate next, TrafficStats stats
         }
 
         var endpoint = EndpointNames.Of(context);
-        var allowed = feature.Decision.IsAllowed || context.Features.Get<LetThrough>() is not null;
+        var letThrough = !feature.Decision.IsAllowed && context.Features.Get<LetThrough>() is not null;
+        var allowed = feature.Decision.IsAllowed || letThrough;
         stats.Record(endpoint, feature.Client.Id, allowed);
         sampler.Offer(feature, endpoint, context.Response.StatusCode, allowed);
+        nearLimit.Observe(feature, endpoint);
+        recorder.Append(arrived, feature, endpoint, context.Request.Path.Value ?? "/", letThrough);
     }
 
     /// <summary>The mark of a denied request that reached the application.</summary>

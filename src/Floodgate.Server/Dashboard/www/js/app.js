@@ -7,6 +7,7 @@ import { TrafficChart } from './chart.js';
 import { h } from './dom.js';
 import { LiveConnection } from './live.js';
 import { EventLog } from './log.js';
+import { NearLimitList } from './nearlimit.js';
 import { Overview } from './overview.js';
 import { PolicyEditor } from './policies.js';
 import { ClientTester } from './tester.js';
@@ -18,7 +19,8 @@ const log = new EventLog($('log'));
 const overview = new Overview({ onClient: (client) => log.filter(client) });
 chart.onChange((totals) => overview.totals(totals));
 const bans = new BanList({ table: $('bans'), onCount: (n) => overview.bans(n), notify });
-const policies = new PolicyEditor({ table: $('policy-list'), form: $('policy-form'), confirm, notify });
+const policies = new PolicyEditor({ table: $('policy-list'), form: $('policy-form'), confirm, notify, replay: $('replay') });
+const nearLimit = new NearLimitList($('near-limit'));
 new ClientTester({ form: $('tester-form'), table: $('tester-results') });
 
 // ?transport=sse starts with Server-Sent Events (for proxies that do not pass WebSockets).
@@ -70,6 +72,9 @@ function onEvent(event) {
       break;
     case 'config_changed':
       policies.refreshSoon();
+      break;
+    case 'near_limit':
+      nearLimit.add(event);
       break;
     default:
       break;

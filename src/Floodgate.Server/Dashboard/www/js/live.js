@@ -3,7 +3,7 @@
 
 import { probe, streamUrl } from './api.js';
 
-const EVENT_TYPES = ['allowed', 'denied', 'banned', 'unbanned', 'config_changed', 'stats', 'dropped'];
+const EVENT_TYPES = ['allowed', 'denied', 'near_limit', 'banned', 'unbanned', 'config_changed', 'stats', 'dropped'];
 const FIRST_DELAY_MS = 500;
 const MAX_DELAY_MS = 5000;
 // stats arrives every second: this long without any message means the connection is dead even if TCP has not said so.

@@ -104,7 +104,7 @@ function row(event) {
   const time = new Date(event.time ?? Date.now());
   return h('li', { class: `event event-${event.type}`, dataset: { type: event.type } },
     h('time', { datetime: Number.isNaN(time.getTime()) ? undefined : time.toISOString() }, Number.isNaN(time.getTime()) ? '' : formatClock(time, true)),
-    h('span', { class: `badge badge-${event.type}` }, event.type === 'config_changed' ? 'config' : event.type),
+    h('span', { class: `badge badge-${event.type}` }, event.type === 'config_changed' ? 'config' : event.type.replace('_', ' ')),
     h('span', { class: 'event-text' }, describe(event)));
 }
 
@@ -114,6 +114,8 @@ function describe(event) {
       return `${event.endpoint ?? '?'} · ${event.client ?? '?'} · ${event.status ?? 200} · ${event.remaining ?? '?'}/${event.limit ?? '?'} left (${event.policy ?? 'default'})`;
     case 'denied':
       return `${event.endpoint ?? '?'} · ${event.client ?? '?'} · ${event.status ?? 429} ${event.reason ?? ''} · retry in ${formatDuration(event.retry_after ?? 0)} (${event.layer ?? 'client'} ${event.policy ?? ''})`;
+    case 'near_limit':
+      return `${event.client ?? '?'} · used ${event.used ?? '?'} of ${event.limit ?? '?'} per ${formatDuration(event.window_seconds ?? 0)} (${event.policy ?? 'default'}) · ${event.endpoint ?? '?'}`;
     case 'banned': {
       const until = new Date(event.until);
       return `${event.client} banned until ${Number.isNaN(until.getTime()) ? '?' : formatClock(until)}, strike ${event.strike ?? 1}: ${event.reason ?? ''}`;

@@ -1,8 +1,10 @@
-// Run-time policies: list (GET /admin/configs), create (POST), replace (PUT /admin/configs/{id}) and delete. The
-// service validates every field; its 400 problem+json "errors" object is shown next to the fields it names.
+// Run-time policies: list (GET /admin/configs), create (POST), replace (PUT /admin/configs/{id}) and delete, and try
+// the policy in the form on the recorded traffic before saving it (POST /admin/replay). The service validates every
+// field; its 400 problem+json "errors" object is shown next to the fields it names.
 
 import { api, ApiError } from './api.js';
 import { debounce, formatClock, h, setRows } from './dom.js';
+import { ReplayView } from './replay.js';
 
 const NUMBER_FIELDS = ['limit', 'burst', 'cost'];
 
@@ -12,13 +14,17 @@ export class PolicyEditor {
   #confirm;
   #notify;
   #editing = null; // id of the policy in the form, or null for a new one
-  #policies = [];
+  #policies = []; // sorted by id, as listed
+  #stored = []; // in the service's order, first match wins
+  #replay;
 
-  constructor({ table, form, confirm, notify }) {
+  constructor({ table, form, confirm, notify, replay }) {
     this.#table = table;
     this.#form = form;
     this.#confirm = confirm;
     this.#notify = notify;
+    this.#replay = new ReplayView(replay);
+    document.getElementById('policy-try').addEventListener('click', () => this.#try());
     this.refreshSoon = debounce(() => this.refresh(), 150);
     form.addEventListener('submit', (event) => {
       event.preventDefault();
@@ -34,7 +40,8 @@ export class PolicyEditor {
   async refresh() {
     try {
       const policies = await api('/admin/configs');
-      this.#policies = Array.isArray(policies) ? policies : [];
+      this.#stored = Array.isArray(policies) ? policies : [];
+      this.#policies = [...this.#stored];
       this.#policies.sort((a, b) => String(a.id).localeCompare(String(b.id)));
       this.#draw();
     } catch (error) {
@@ -53,6 +60,7 @@ export class PolicyEditor {
     setText('policy-form-title', 'New policy');
     setText('policy-save', 'Create policy');
     setText('policy-status', '');
+    this.#replay.hide();
     this.#draw();
   }
 
@@ -149,6 +157,47 @@ export class PolicyEditor {
       if (error instanceof ApiError) {
         if (error.problem?.errors && typeof error.problem.errors === 'object') {
           this.#showErrors(error.problem.errors);
+        } else {
+          setText('policy-form-error', error.message);
+        }
+      }
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  /** Replays the recorded traffic with the policy in the form in place of the stored one (or added): nothing is saved. */
+  async #try() {
+    this.#clearErrors();
+    const { policy, local } = this.#read();
+    if (Object.keys(local).length > 0) {
+      this.#showErrors(local);
+      return;
+    }
+
+    const candidates = this.#stored.map(({ updated_at: _, ...stored }) => stored);
+    let index = candidates.findIndex((stored) => policy.id !== undefined && stored.id === policy.id);
+    if (index < 0) {
+      index = candidates.length;
+    }
+    candidates[index] = policy;
+
+    const button = document.getElementById('policy-try');
+    button.disabled = true;
+    setText('policy-status', 'Replaying the last 15 minutes…');
+    try {
+      this.#replay.show(await api('/admin/replay', { method: 'POST', body: { policies: candidates } }));
+      setText('policy-status', `Tried at ${formatClock(new Date())}: not saved.`);
+    } catch (error) {
+      setText('policy-status', '');
+      this.#replay.hide();
+      if (error instanceof ApiError) {
+        const errors = error.problem?.errors;
+        if (errors && typeof errors === 'object') {
+          // The candidate's own fields (policies[index].limit) go next to the form's; the rest above the buttons.
+          const prefix = `policies[${index}].`;
+          this.#showErrors(Object.fromEntries(Object.entries(errors).map(([field, messages]) =>
+            [field.startsWith(prefix) ? field.slice(prefix.length) : field, messages])));
         } else {
           setText('policy-form-error', error.message);
         }
