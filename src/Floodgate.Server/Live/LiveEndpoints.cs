@@ -1,6 +1,7 @@
 using System.Net.WebSockets;
 using System.Text;
 using Floodgate.Server.Admin;
+using Microsoft.AspNetCore.Http.Features;
 
 namespace Floodgate.Server.Live;
 
@@ -16,6 +17,26 @@ internal static class LiveEndpoints
     // wakes ten times a second instead of once per event, and a quiet stream still sends at once. The pause varies
     // (75-125 ms) so that connections woken by the same event drift apart instead of all waking together.
     private static TimeSpan BatchInterval => TimeSpan.FromMilliseconds(75 + Random.Shared.Next(51));
+
+    /// <summary>Whether a request is for a live WebSocket (<c>/ws/…</c>), the only paths WebSockets are accepted on.</summary>
+    public static bool IsLivePath(HttpContext context) => context.Request.Path.StartsWithSegments("/ws", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Accepts WebSockets, their upgraded connections sending events in batches (<see cref="FrameBatchingStream"/>).</summary>
+    public static void UseLiveWebSockets(this IApplicationBuilder branch)
+    {
+        branch.Use(static (context, next) =>
+        {
+            if (context.Features.Get<IHttpUpgradeFeature>() is { IsUpgradableRequest: true } upgrade)
+            {
+                var live = new LiveWebSocketUpgrade(upgrade);
+                context.Features.Set<IHttpUpgradeFeature>(live);
+                context.Features.Set(live);
+            }
+
+            return next(context);
+        });
+        branch.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(15) });
+    }
 
     public static void MapLive(this WebApplication app)
     {
@@ -58,17 +79,22 @@ internal static class LiveEndpoints
         }
 
         using var socket = await context.WebSockets.AcceptWebSocketAsync();
+        var batching = context.Features.Get<LiveWebSocketUpgrade>()?.Stream;
         // Ends when the listener goes or closes, or the service stops.
         using var closed = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
         var receiving = ReceiveUntilClosedAsync(socket, closed);
         try
         {
-            // One event per message.
+            // One event per message; the messages of a batch leave in one write.
             await PumpAsync(
                 subscription,
                 timeProvider,
-                (message, ct) => socket.SendAsync(message.Json.AsMemory(), WebSocketMessageType.Text, endOfMessage: true, ct),
-                static _ => ValueTask.CompletedTask,
+                (message, ct) =>
+                {
+                    batching?.OpenBatch();
+                    return socket.SendAsync(message.Json.AsMemory(), WebSocketMessageType.Text, endOfMessage: true, ct);
+                },
+                ct => batching?.SendBatchAsync(ct) ?? ValueTask.CompletedTask,
                 static _ => ValueTask.CompletedTask, // WebSocket pings (KeepAliveInterval) keep an idle connection open
                 closed.Token);
         }
@@ -77,6 +103,7 @@ internal static class LiveEndpoints
             // The listener went away.
         }
 
+        batching?.AbandonBatch();
         await closed.CancelAsync();
         await receiving;
         if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
