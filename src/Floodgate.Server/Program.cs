@@ -15,6 +15,7 @@ using Floodgate.Server.Policies;
 using Floodgate.Server.Replay;
 using Floodgate.Server.Stats;
 using Floodgate.Server.Status;
+using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.Extensions.Options;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -66,8 +67,10 @@ catch (Exception ex) when (ConfigurationProblems(ex) is { Count: > 0 } problems)
 }
 
 app.UseExceptionHandler();
-app.UseStatusCodePages();
-app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(15) });
+// Both run only where they can act (each costs every request it runs on): status-code pages for responses that may end
+// without a body (routes that always write their own carry SkipStatusCodePages), WebSockets on /ws.
+app.UseWhen(static context => context.GetEndpoint()?.Metadata.GetMetadata<ISkipStatusCodePagesMetadata>() is null, branch => branch.UseStatusCodePages());
+app.UseWhen(LiveEndpoints.IsLivePath, branch => branch.UseLiveWebSockets());
 app.UseMiddleware<OutcomeMiddleware>();
 app.UseFloodgate();
 app.Use(OutcomeMiddleware.MarkLetThrough);

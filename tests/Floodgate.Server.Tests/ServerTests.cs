@@ -32,6 +32,8 @@ public sealed class ServerTests(SharedServer shared)
         var data = await shared.SendAs(me, HttpMethod.Get, "/api/data");
         Assert.Equal(HttpStatusCode.OK, data.StatusCode);
         Assert.Equal("100", Header(data, "X-RateLimit-Limit"));
+        Assert.Equal("application/json; charset=utf-8", data.Content.Headers.ContentType?.ToString());
+        Assert.Equal("""{"message":"Here is your data.","items":["alpha","beta","gamma"]}""", await data.Content.ReadAsStringAsync(Token));
 
         var logins = new List<HttpResponseMessage>();
         for (var i = 0; i < 4; i++)
@@ -161,6 +163,8 @@ public sealed class ServerTests(SharedServer shared)
 
         Assert.True(openApi.GetProperty("paths").TryGetProperty("/v1/check", out _));
         Assert.True(openApi.GetProperty("paths").TryGetProperty("/admin/configs", out _));
+        var data = openApi.GetProperty("paths").GetProperty("/api/data").GetProperty("get").GetProperty("responses").GetProperty("200");
+        Assert.True(data.GetProperty("content").GetProperty("application/json").TryGetProperty("schema", out _));
         Assert.Equal(HttpStatusCode.OK, docs.StatusCode);
         Assert.Contains("Scalar", await docs.Content.ReadAsStringAsync(Token), StringComparison.OrdinalIgnoreCase);
     }

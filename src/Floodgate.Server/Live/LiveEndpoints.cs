@@ -1,6 +1,7 @@
 using System.Net.WebSockets;
 using System.Text;
 using Floodgate.Server.Admin;
+using Microsoft.AspNetCore.Http.Features;
 
 namespace Floodgate.Server.Live;
 
@@ -13,9 +14,32 @@ internal static class LiveEndpoints
     private static readonly byte[] EventEnd = "\n\n"u8.ToArray();
 
     // After sending, a connection lets events gather about 100 ms before it sends again: under a flood each connection
-    // wakes ten times a second instead of once per event, and a quiet stream still sends at once. The pause varies
-    // (75-125 ms) so that connections woken by the same event drift apart instead of all waking together.
+    // wakes ten times a second instead of once per event. The pause varies (75-125 ms) so that connections drift apart.
     private static TimeSpan BatchInterval => TimeSpan.FromMilliseconds(75 + Random.Shared.Next(51));
+
+    // An event that wakes idle connections wakes them all at once (a stats event each second; under a flood, the
+    // second's event budgets are spent in its first milliseconds): each then waits 0-100 ms before it sends.
+    private static TimeSpan WakeSpread => TimeSpan.FromMilliseconds(Random.Shared.Next(101));
+
+    /// <summary>Whether a request is for a live WebSocket (<c>/ws/…</c>), the only paths WebSockets are accepted on.</summary>
+    public static bool IsLivePath(HttpContext context) => context.Request.Path.StartsWithSegments("/ws", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Accepts WebSockets, their upgraded connections sending events in batches (<see cref="FrameBatchingStream"/>).</summary>
+    public static void UseLiveWebSockets(this IApplicationBuilder branch)
+    {
+        branch.Use(static (context, next) =>
+        {
+            if (context.Features.Get<IHttpUpgradeFeature>() is { IsUpgradableRequest: true } upgrade)
+            {
+                var live = new LiveWebSocketUpgrade(upgrade);
+                context.Features.Set<IHttpUpgradeFeature>(live);
+                context.Features.Set(live);
+            }
+
+            return next(context);
+        });
+        branch.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(15) });
+    }
 
     public static void MapLive(this WebApplication app)
     {
@@ -58,17 +82,22 @@ internal static class LiveEndpoints
         }
 
         using var socket = await context.WebSockets.AcceptWebSocketAsync();
+        var batching = context.Features.Get<LiveWebSocketUpgrade>()?.Stream;
         // Ends when the listener goes or closes, or the service stops.
         using var closed = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
         var receiving = ReceiveUntilClosedAsync(socket, closed);
         try
         {
-            // One event per message.
+            // One event per message; the messages of a batch leave in one write.
             await PumpAsync(
                 subscription,
                 timeProvider,
-                (message, ct) => socket.SendAsync(message.Json.AsMemory(), WebSocketMessageType.Text, endOfMessage: true, ct),
-                static _ => ValueTask.CompletedTask,
+                (message, ct) =>
+                {
+                    batching?.OpenBatch();
+                    return socket.SendAsync(message.Json.AsMemory(), WebSocketMessageType.Text, endOfMessage: true, ct);
+                },
+                ct => batching?.SendBatchAsync(ct) ?? ValueTask.CompletedTask,
                 static _ => ValueTask.CompletedTask, // WebSocket pings (KeepAliveInterval) keep an idle connection open
                 closed.Token);
         }
@@ -77,6 +106,7 @@ internal static class LiveEndpoints
             // The listener went away.
         }
 
+        batching?.AbandonBatch();
         await closed.CancelAsync();
         await receiving;
         if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
@@ -170,12 +200,20 @@ internal static class LiveEndpoints
     {
         while (!cancellationToken.IsCancellationRequested)
         {
-            var message = await subscription.NextAsync(KeepAlive, cancellationToken);
+            var message = subscription.TryNext();
             if (message is null)
             {
-                await idle(cancellationToken);
-                await flush(cancellationToken);
-                continue;
+                if (!await subscription.WaitAsync(KeepAlive, cancellationToken))
+                {
+                    await idle(cancellationToken);
+                    await flush(cancellationToken);
+                    continue;
+                }
+
+                // Woken by an event, most likely together with every other connection: each starts at a moment of its
+                // own within the next batch interval, so that their sends spread out instead of landing at once.
+                await Task.Delay(WakeSpread, timeProvider, cancellationToken);
+                message = subscription.TryNext();
             }
 
             for (; message is not null; message = subscription.TryNext())

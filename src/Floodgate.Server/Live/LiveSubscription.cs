@@ -42,25 +42,20 @@ internal sealed class LiveSubscription : IDisposable
     }
 
     /// <summary>
-    /// The next message, waiting at most <paramref name="idle"/>; <see langword="null"/> when none came in that time or
-    /// the stream ended. Drops are reported first: a <c>dropped</c> event, then the message that was read.
+    /// Waits at most <paramref name="idle"/> for a message to be queued; <see langword="false"/> when none came in that
+    /// time or the stream ended. Read it with <see cref="TryNext"/>.
     /// </summary>
-    public async ValueTask<LiveMessage?> NextAsync(TimeSpan idle, CancellationToken cancellationToken)
+    public async ValueTask<bool> WaitAsync(TimeSpan idle, CancellationToken cancellationToken)
     {
-        if (TryNext() is { } ready)
-        {
-            return ready;
-        }
-
         using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         wait.CancelAfter(idle);
         try
         {
-            return await _queue.Reader.WaitToReadAsync(wait.Token).ConfigureAwait(false) ? TryNext() : null;
+            return await _queue.Reader.WaitToReadAsync(wait.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            return null;
+            return false;
         }
     }
 
