@@ -4,6 +4,8 @@
 # connection, RedisWire, by port), then tests/Floodgate.Redis.Tests runs under FLOODGATE_REQUIRE_SERVICES=1.
 # Every test that needs Redis must fail; the ones that pass are listed: they must be the tests whose subject is a
 # Redis that cannot be reached (or that need no Redis at all). Not part of ./test.sh.
+#   eng/dead-redis.sh                          every test of the project
+#   eng/dead-redis.sh RedisPenaltyBoxTests     only these classes
 set -uo pipefail
 cd "$(dirname "$0")/.."
 source eng/mutation/lib.sh
@@ -15,7 +17,9 @@ perl -0pi -e 's/create\.ArgumentList\.Add\(node\.Endpoint\);/create.ArgumentList
 
 build "$work/tests/Floodgate.Redis.Tests" || exit 2
 log=$work/run.log
-dotnet test --project "$work/tests/Floodgate.Redis.Tests" -c Release --no-build --output Detailed >"$log" 2>&1
+filters=()
+for class in "$@"; do filters+=(--filter-class "Floodgate.Redis.Tests.$class"); done
+dotnet test --project "$work/tests/Floodgate.Redis.Tests" -c Release --no-build --output Detailed -- "${filters[@]}" >"$log" 2>&1
 echo "Tests that passed with every Redis client pointed at a dead port:"
 grep -E '^\s*passed ' "$log" | sed -E 's/^\s*passed /  /; s/ \([0-9.]+m?s.*\)$//' | sort
 awk '/^[[:space:]]*(total|failed|succeeded|skipped):/' "$log"

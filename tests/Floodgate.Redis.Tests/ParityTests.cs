@@ -54,6 +54,70 @@ public sealed class ParityTests(RedisFixture redis)
             threads: 1);
     }
 
+    /// <summary>
+    /// One request of five limits, one of each algorithm, with generated costs (a cost of 0, and costs that one limit can
+    /// never admit): each limit is decided and its state written by its own algorithm, and the request consumes all or
+    /// nothing, whichever limit denies it and for whichever reason.
+    /// </summary>
+    [Fact]
+    public async Task MemoryAndRedis_DecideRequestsOfEveryAlgorithmIdentically()
+    {
+        var connection = redis.Require();
+        var counts = Gen.Int[1, 4].Array[5];
+        var steps = Gen.Select(Gen.Int[0, 3_000], Gen.Int[0, 3].Array[5]).Array[1, 60];
+        var iteration = 0;
+
+        await Gen.Select(counts, steps).SampleAsync(
+            async input =>
+            {
+                var (count, sequence) = input;
+                var algorithms = Enum.GetValues<RateLimitAlgorithm>();
+                var limits = new RateLimit[algorithms.Length];
+                for (var i = 0; i < limits.Length; i++)
+                {
+                    limits[i] = new RateLimit(count[i], TimeSpan.FromSeconds(2 + i), algorithms[i]);
+                }
+
+                var time = new FakeTimeProvider(RateLimitStoreContract.Start + TimeSpan.FromMilliseconds(Interlocked.Increment(ref iteration) * 7_919));
+                using var memory = new InMemoryRateLimitStore(timeProvider: time);
+                using var remote = new RedisRateLimitStore(connection, new RedisStoreOptions { KeyPrefix = RedisFixture.UniquePrefix(), UseApplicationClock = true, FailureMode = RedisFailureMode.FailClosed, OverLimitCache = false, Timeout = TimeSpan.FromSeconds(5) }, time);
+                var request = new RateLimitRequest[limits.Length];
+                var expected = new RateLimitDecision[limits.Length];
+                var actual = new RateLimitDecision[limits.Length];
+
+                foreach (var (advanceMs, costs) in sequence)
+                {
+                    time.Advance(TimeSpan.FromMilliseconds(advanceMs));
+                    for (var i = 0; i < limits.Length; i++)
+                    {
+                        request[i] = new RateLimitRequest("k", limits[i], costs[i]);
+                    }
+
+                    var fromMemory = await memory.AcquireAllAsync(request, expected);
+                    var fromRedis = await remote.AcquireAllAsync(request, actual);
+                    if (fromMemory != fromRedis || !expected.AsSpan().SequenceEqual(actual))
+                    {
+                        throw new InvalidOperationException($"at {time.GetUtcNow():O}, costs [{string.Join(", ", costs)}] of [{string.Join(", ", limits)}]: memory [{string.Join(", ", expected)}] but Redis [{string.Join(", ", actual)}]");
+                    }
+                }
+
+                // A last admission of one unit on every limit, so that each leaves state in Redis.
+                for (var i = 0; i < limits.Length; i++)
+                {
+                    request[i] = new RateLimitRequest("k", limits[i], 1);
+                }
+
+                time.Advance(TimeSpan.FromMinutes(1));
+                Assert.True((await remote.AcquireAllAsync(request, actual)).IsAllowed);
+                foreach (var limit in limits)
+                {
+                    RedisAssert.DecidedByRedis(remote, redis.Server!, "k", limit);
+                }
+            },
+            iter: 40,
+            threads: 1);
+    }
+
     [Theory]
     [MemberData(nameof(Algorithms))]
     public async Task MemoryAndRedis_DecideBatchesIdentically(RateLimitAlgorithm algorithm)

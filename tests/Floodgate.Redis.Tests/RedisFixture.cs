@@ -16,7 +16,10 @@ public sealed class RedisFixture : IDisposable
         Server = RedisServer.TryStart(out _reason);
         if (Server is not null)
         {
-            Connection = ConnectionMultiplexer.Connect($"{Server.Endpoint},abortConnect=false");
+            // Floodgate's own connection settings, which fail fast: a call to a Redis that cannot be reached fails at once
+            // (and the code under test answers with its failure mode) instead of waiting in a backlog for its timeout.
+            // The first connect may take long on a loaded machine.
+            Connection = FloodgateRedisBuilderExtensions.Connect(new RedisStoreOptions { Configuration = $"{Server.Endpoint},connectTimeout=10000" });
         }
     }
 

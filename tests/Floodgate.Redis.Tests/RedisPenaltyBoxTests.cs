@@ -51,6 +51,34 @@ public sealed class RedisPenaltyBoxTests(RedisFixture redis)
     }
 
     [Fact]
+    public async Task ABan_ClearsTheViolations_SoCountingStartsAfreshWhenItEnds()
+    {
+        // A ban shorter than the window: the violations that led to it would still count when it ends.
+        var rules = new PenaltyOptions { Violations = 3, Window = TimeSpan.FromHours(1), BanDuration = TimeSpan.FromMinutes(1), MaxBanDuration = TimeSpan.FromMinutes(30) };
+        using var remote = Box(redis.Require(), RedisFixture.UniquePrefix(), rules);
+        using var memory = new InMemoryPenaltyBox(rules, _time);
+        IPenaltyBox[] boxes = [remote, memory];
+        foreach (var box in boxes)
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                await box.RecordViolationAsync("client", Token);
+            }
+        }
+
+        _time.Advance(TimeSpan.FromMinutes(1)); // the ban has ended
+        foreach (var box in boxes)
+        {
+            Assert.Null(await box.GetBanAsync("client", Token));
+            Assert.Null(await box.RecordViolationAsync("client", Token));
+            Assert.Null(await box.RecordViolationAsync("client", Token));
+            Assert.NotNull(await box.RecordViolationAsync("client", Token));
+        }
+
+        RedisAssert.BannedInRedis(remote, redis.Server!, "client");
+    }
+
+    [Fact]
     public async Task ViolationsWhileBanned_CountForNothing_InBothBoxes()
     {
         using var remote = Box(redis.Require(), RedisFixture.UniquePrefix(), Rules(escalate: true));
@@ -152,6 +180,7 @@ public sealed class RedisPenaltyBoxTests(RedisFixture redis)
         using var connectionB = await ConnectionMultiplexer.ConnectAsync(server.Endpoint);
         using var instanceA = ServerClockBox(connectionA, prefix, Rules());
         using var instanceB = ServerClockBox(connectionB, prefix, Rules());
+        await Poll.UntilAsync(() => instanceA.MirrorIsCurrent && instanceB.MirrorIsCurrent, TimeSpan.FromSeconds(10), "both ban mirrors to load", Token);
         await instanceB.RecordViolationAsync("client", Token); // two of the three that ban, before the ban
         await instanceB.RecordViolationAsync("client", Token);
         await instanceB.BanAsync("client", TimeSpan.FromHours(1), "operator", Token);
@@ -160,7 +189,8 @@ public sealed class RedisPenaltyBoxTests(RedisFixture redis)
         Assert.True(await instanceA.UnbanAsync("client", Token));
 
         Assert.Null(await instanceA.GetBanAsync("client", Token));
-        await Poll.UntilAsync(async () => await instanceB.GetBanAsync("client", Token) is null, TimeSpan.FromSeconds(5), "the unban to reach the other instance", Token);
+        // The other instance's mirror (which answers its checks) learns of the unban from its announcement.
+        await Poll.UntilAsync(() => instanceB.MirrorIsCurrent && AnsweredAtOnce(instanceB.GetBanAsync("client", Token)) is null, TimeSpan.FromSeconds(5), "the unban to reach the other instance", Token);
         Assert.Empty(await instanceB.ListBansAsync(Token));
         Assert.False(await instanceB.UnbanAsync("client", Token)); // not banned any more
         Assert.Null(await instanceB.RecordViolationAsync("client", Token)); // the two earlier violations are forgotten
@@ -201,6 +231,32 @@ public sealed class RedisPenaltyBoxTests(RedisFixture redis)
         Assert.Equal(second, await instanceC.GetBanAsync("second", Token));
         Assert.True(await instanceC.UnbanAsync("second", Token));
         await Poll.UntilAsync(async () => await instanceA.GetBanAsync("second", Token) is null, TimeSpan.FromSeconds(5), "the unban to reach the banning instance", Token);
+    }
+
+    /// <summary>
+    /// An instance that starts after a ban loads it with the listing, and ends it when the time left at the listing (by
+    /// Redis's clock, which the listing reports) has passed on its own clock, here a fake one.
+    /// </summary>
+    [Fact]
+    public async Task BanLoadedByAReload_EndsWhenTheTimeLeftAtTheListingHasPassed()
+    {
+        var server = redis.Server ?? throw new InvalidOperationException();
+        redis.Require();
+        var prefix = RedisFixture.UniquePrefix();
+        using var connectionA = await ConnectionMultiplexer.ConnectAsync(server.Endpoint);
+        using var connectionB = await ConnectionMultiplexer.ConnectAsync(server.Endpoint);
+        using var instanceA = ServerClockBox(connectionA, prefix, Rules());
+        var ban = await instanceA.BanAsync("client", TimeSpan.FromMinutes(10), "operator", Token);
+
+        var clockOfB = new FakeTimeProvider();
+        using var instanceB = new RedisPenaltyBox(connectionB, new RedisStoreOptions { KeyPrefix = prefix, Timeout = TimeSpan.FromSeconds(5) }, Rules(), timeProvider: clockOfB);
+        await Poll.UntilAsync(() => instanceB.MirrorIsCurrent, TimeSpan.FromSeconds(10), "the later instance's ban mirror to load", Token);
+        Assert.Equal(ban, AnsweredAtOnce(instanceB.GetBanAsync("client", Token)));
+
+        clockOfB.Advance(TimeSpan.FromMinutes(10));
+
+        Assert.Null(AnsweredAtOnce(instanceB.GetBanAsync("client", Token)));
+        RedisAssert.BannedInRedis(instanceA, server, "client"); // Redis still holds it: the mirror ended it on its own clock
     }
 
     [Fact]

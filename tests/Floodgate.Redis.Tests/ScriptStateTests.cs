@@ -73,6 +73,32 @@ public sealed class ScriptStateTests(RedisFixture redis)
         Assert.False(store.IsDegraded);
     }
 
+    /// <summary>
+    /// A fixed window's or a sliding counter's key expires with the window it counts: its expiry is set by the window's
+    /// first write, and a later admission in the same window leaves it (it would set the same end on Redis TIME; on the
+    /// application clock, the test hook, the end set by the first write shows).
+    /// </summary>
+    [Theory]
+    [InlineData(RateLimitAlgorithm.FixedWindow)]
+    [InlineData(RateLimitAlgorithm.SlidingWindowCounter)]
+    public async Task WindowKey_ExpirySetByTheWindowsFirstWrite_Holds(RateLimitAlgorithm algorithm)
+    {
+        var time = new FakeTimeProvider(RateLimitStoreContract.Start + TimeSpan.FromSeconds(1));
+        using var store = Store(RedisFixture.UniquePrefix(), time);
+        var limit = new RateLimit(10, TimeSpan.FromMinutes(1), algorithm);
+        var first = await store.AcquireAsync("k", limit);
+        var key = store.StateKey("k", limit);
+        var ttlAfterFirst = (long)redis.Server!.Call("PTTL", key)!;
+
+        time.Advance(TimeSpan.FromSeconds(40));
+        var second = await store.AcquireAsync("k", limit);
+
+        Assert.True(first.IsAllowed && second.IsAllowed);
+        var ttl = (long)redis.Server.Call("PTTL", key)!;
+        Assert.True(ttl > (long)(second.ResetAfter + TimeSpan.FromSeconds(20)).TotalMilliseconds, $"PTTL {ttl} ms after the second admission (first {ttlAfterFirst} ms): the second write set the key's expiry again");
+        Assert.InRange(ttl, 1, ttlAfterFirst);
+    }
+
     [Fact]
     public async Task SlidingWindowLog_CostOfThousands_RecordsEveryUnit()
     {
