@@ -14,7 +14,8 @@ internal sealed class BatchWaiter : IValueTaskSource
     private static readonly ConcurrentQueue<BatchWaiter> s_pool = new();
     private static int s_pooled;
 
-    private ManualResetValueTaskSourceCore<bool> _core = new() { RunContinuationsAsynchronously = true };
+    // The request goes on inline on the thread that releases its batch (see Release): one thread-pool hop per batch.
+    private ManualResetValueTaskSourceCore<bool> _core = new() { RunContinuationsAsynchronously = false };
 
     /// <summary>The request's limits, in order.</summary>
     public ReadOnlyMemory<RateLimitRequest> Requests { get; private set; }
@@ -82,19 +83,28 @@ internal sealed class BatchWaiter : IValueTaskSource
     /// <summary>Waits for the batch this request goes out in.</summary>
     public ValueTask WaitAsync() => new(this, _core.Version);
 
-    public void Complete(RedisResult[] reply, int offset)
+    /// <summary>Records the batch's reply; <see cref="Release"/> lets the request go on.</summary>
+    public void Answer(RedisResult[] reply, int offset)
     {
         Reply = reply;
         Offset = offset;
         Failure = BatchFailure.None;
-        _core.SetResult(true);
     }
 
-    public void Fail(BatchFailure failure, Exception exception)
+    /// <summary>Records how the batch's call failed; <see cref="Release"/> lets the request go on.</summary>
+    public void Answer(BatchFailure failure, Exception exception)
     {
         Failure = failure;
         Exception = exception;
-        _core.SetResult(true);
+    }
+
+    /// <summary>Lets each answered request go on, on this thread, in order (a released waiter may be reused at once).</summary>
+    public static void Release(BatchWaiter[] waiters)
+    {
+        foreach (var waiter in waiters)
+        {
+            waiter._core.SetResult(true);
+        }
     }
 
     /// <summary>Back to the pool, once the caller has read the answer.</summary>

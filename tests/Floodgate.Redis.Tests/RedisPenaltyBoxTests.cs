@@ -219,7 +219,8 @@ public sealed class RedisPenaltyBoxTests(RedisFixture redis)
         Assert.Equal(ban, AnsweredAtOnce(instanceB.GetBanAsync("client", Token)));
 
         // An instance that starts after the ban loads it.
-        using var connectionC = await ConnectionMultiplexer.ConnectAsync(server.Endpoint);
+        // Connected as AddRedis connects (reconnects every 250 ms): the subscription comes back soon after the cut below.
+        using var connectionC = FloodgateRedisBuilderExtensions.Connect(new RedisStoreOptions { Configuration = server.Endpoint });
         using var instanceC = ServerClockBox(connectionC, prefix, Rules());
         await Poll.UntilAsync(() => instanceC.MirrorIsCurrent, TimeSpan.FromSeconds(10), "the third ban mirror to load", Token);
         Assert.Equal(ban, await instanceC.GetBanAsync("client", Token));
@@ -227,7 +228,7 @@ public sealed class RedisPenaltyBoxTests(RedisFixture redis)
         // Its subscription cut, an instance reloads what it may have missed.
         server.Call("CLIENT", "KILL", "TYPE", "pubsub");
         var second = await instanceA.BanAsync("second", TimeSpan.FromHours(1), "operator", Token);
-        await Poll.UntilAsync(async () => await instanceC.GetBanAsync("second", Token) is not null && instanceC.MirrorIsCurrent, TimeSpan.FromSeconds(10), "the ban made while the subscription was cut", Token);
+        await Poll.UntilAsync(async () => await instanceC.GetBanAsync("second", Token) is not null && instanceC.MirrorIsCurrent, TimeSpan.FromSeconds(30), "the ban made while the subscription was cut", Token);
         Assert.Equal(second, await instanceC.GetBanAsync("second", Token));
         Assert.True(await instanceC.UnbanAsync("second", Token));
         await Poll.UntilAsync(async () => await instanceA.GetBanAsync("second", Token) is null, TimeSpan.FromSeconds(5), "the unban to reach the banning instance", Token);
