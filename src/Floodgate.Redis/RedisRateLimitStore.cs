@@ -187,14 +187,10 @@ public sealed class RedisRateLimitStore : RateLimitStore, IDisposable
             }
 
             var count = requestMemory.Length;
-            if (count > 1 && !SameSlot(keys, count))
+            var acrossSlots = count > 1 && !SameSlot(keys, count);
+            if (acrossSlots || !_options.Batching)
             {
-                return await AcquireAcrossSlotsAsync(requestMemory, keys[..count], known, decisionMemory, localNow, cancellationToken).ConfigureAwait(false);
-            }
-
-            if (!_options.Batching)
-            {
-                return await AcquireAloneAsync(requestMemory, keys[..count], known, decisionMemory, localNow, cancellationToken).ConfigureAwait(false);
+                return await AcquireUnbatchedAsync(requestMemory, keys[..count], known, decisionMemory, localNow, acrossSlots, cancellationToken).ConfigureAwait(false);
             }
 
             waiter.EnqueuedAt = localNow;
@@ -235,34 +231,23 @@ public sealed class RedisRateLimitStore : RateLimitStore, IDisposable
         return null;
     }
 
-    /// <summary>One call for this request alone (batching off).</summary>
-    private async ValueTask<RateLimitDecision> AcquireAloneAsync(ReadOnlyMemory<RateLimitRequest> requests, RedisKey[] keys, KnownKey[] known, Memory<RateLimitDecision> decisions, long localNow, CancellationToken cancellationToken)
+    /// <summary>
+    /// The request decided without its lane: one call of its own (batching off), or, when its keys span Cluster slots,
+    /// the slot-by-slot check and consumption of <see cref="EvaluateAcrossSlotsAsync"/>.
+    /// </summary>
+    private async ValueTask<RateLimitDecision> AcquireUnbatchedAsync(ReadOnlyMemory<RateLimitRequest> requests, RedisKey[] keys, KnownKey[] known, Memory<RateLimitDecision> decisions, long localNow, bool acrossSlots, CancellationToken cancellationToken)
     {
         try
         {
-            var reply = await EvaluateAsync(keys, Arguments(requests.Span, consume: true)).ConfigureAwait(false);
+            var reply = acrossSlots
+                ? await EvaluateAcrossSlotsAsync(keys, requests).ConfigureAwait(false)
+                : await EvaluateAsync(keys, Arguments(requests.Span, consume: true)).ConfigureAwait(false);
             Recovered();
             return Record(requests.Span, known, reply, 0, decisions.Span, localNow);
         }
         catch (Exception ex) when (Failed(ex, localNow, out var gone))
         {
             // Redis gone: the failure mode. One slow call: Redis may still count it, so it is not admitted from memory.
-            return gone
-                ? await FailureModeAsync(requests, decisions, known, cancellationToken).ConfigureAwait(false)
-                : SlowCall(requests.Span, decisions.Span);
-        }
-    }
-
-    private async ValueTask<RateLimitDecision> AcquireAcrossSlotsAsync(ReadOnlyMemory<RateLimitRequest> requests, RedisKey[] keys, KnownKey[] known, Memory<RateLimitDecision> decisions, long localNow, CancellationToken cancellationToken)
-    {
-        try
-        {
-            var reply = await EvaluateAcrossSlotsAsync(keys, requests).ConfigureAwait(false);
-            Recovered();
-            return Record(requests.Span, known, reply, 0, decisions.Span, localNow);
-        }
-        catch (Exception ex) when (Failed(ex, localNow, out var gone))
-        {
             return gone
                 ? await FailureModeAsync(requests, decisions, known, cancellationToken).ConfigureAwait(false)
                 : SlowCall(requests.Span, decisions.Span);
