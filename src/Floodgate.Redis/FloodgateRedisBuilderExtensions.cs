@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
 using Floodgate.Configuration;
 using Floodgate.Diagnostics;
+using Floodgate.Identities;
 using Floodgate.Penalties;
 using Floodgate.Storage;
 using Microsoft.Extensions.Configuration;
@@ -20,7 +21,8 @@ public static class FloodgateRedisBuilderExtensions
     /// Uses an <see cref="IConnectionMultiplexer"/> registered before, or connects to <c>Floodgate:Redis:Configuration</c>
     /// without waiting: Redis down at start-up does not stop the application, the failure mode answers until it is up.
     /// Bans go to Redis too (<see cref="RedisPenaltyBox"/> replaces <see cref="IPenaltyBox"/>), so that they hold on every
-    /// instance. Adds the <c>redis</c> health check.
+    /// instance, and so does the identity ceiling's count (an <see cref="IIdentityLedger"/>), so that an address gets its
+    /// ceiling of unverified identities once across all instances. Adds the <c>redis</c> health check.
     /// </summary>
     public static IFloodgateBuilder AddRedis(this IFloodgateBuilder builder, Action<RedisStoreOptions>? configure = null)
     {
@@ -69,6 +71,17 @@ public static class FloodgateRedisBuilderExtensions
             };
         });
         services.Replace(ServiceDescriptor.Singleton<IPenaltyBox>(sp => sp.GetRequiredService<RedisPenaltyBox>()));
+
+        // One identity ceiling per address for all instances, not one per instance.
+        services.TryAddSingleton(sp => new RedisIdentityLedger(
+            sp.GetRequiredService<IConnectionMultiplexer>(),
+            sp.GetRequiredService<IOptions<RedisStoreOptions>>().Value,
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<RedisIdentityLedger>>())
+        {
+            Metrics = sp.GetService<FloodgateMetrics>(),
+        });
+        services.Replace(ServiceDescriptor.Singleton<IIdentityLedger>(sp => sp.GetRequiredService<RedisIdentityLedger>()));
         services.AddHealthChecks().Add(new Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckRegistration(
             "redis",
             sp => new RedisHealthCheck(
@@ -76,7 +89,10 @@ public static class FloodgateRedisBuilderExtensions
                 sp.GetRequiredService<IOptions<RedisStoreOptions>>().Value,
                 sp.GetRequiredService<TimeProvider>(),
                 sp.GetRequiredService<RedisRateLimitStore>(),
-                sp.GetRequiredService<RedisPenaltyBox>()),
+                sp.GetRequiredService<RedisPenaltyBox>())
+            {
+                Identities = sp.GetRequiredService<RedisIdentityLedger>(),
+            },
             failureStatus: null,
             tags: ["floodgate", "redis"]));
         return builder;

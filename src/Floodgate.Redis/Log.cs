@@ -27,4 +27,13 @@ internal static partial class Log
 
     [LoggerMessage(108, LogLevel.Debug, "The ban mirror could not be loaded; bans are checked in Redis until it is")]
     public static partial void BanMirrorNotLoaded(ILogger logger, Exception exception);
+
+    [LoggerMessage(109, LogLevel.Warning, "Redis cannot be reached; each instance counts the identities of an address on its own until it answers again")]
+    public static partial void IdentityLedgerUnavailable(ILogger logger, Exception exception);
+
+    [LoggerMessage(110, LogLevel.Information, "Redis answers again; the identity ceiling is shared again")]
+    public static partial void IdentityLedgerRecovered(ILogger logger);
+
+    [LoggerMessage(111, LogLevel.Error, "A Redis call of the identity ceiling failed for a reason other than an outage; this is a bug, and the caller gets the exception")]
+    public static partial void IdentityLedgerCallFailed(ILogger logger, Exception exception);
 }

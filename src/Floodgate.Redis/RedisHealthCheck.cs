@@ -40,10 +40,13 @@ public sealed class RedisHealthCheck : IHealthCheck
         _bans = bans;
     }
 
+    /// <summary>The shared identity ceiling, whose script errors make the check Unhealthy too.</summary>
+    internal RedisIdentityLedger? Identities { get; init; }
+
     /// <inheritdoc />
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
-        if ((RecentBug(_store?.LastBug) ?? RecentBug(_bans?.LastBug)) is { } bug)
+        if ((RecentBug(_store?.LastBug) ?? RecentBug(_bans?.LastBug) ?? RecentBug(Identities?.LastBug)) is { } bug)
         {
             return HealthCheckResult.Unhealthy($"A Redis call failed for a reason other than an outage (a bug, not answered by the failure mode): {bug.Exception.Message}", bug.Exception);
         }

@@ -415,18 +415,8 @@ public sealed class RedisPenaltyBox : IPenaltyBox, IDisposable
         return new BanRecord(clientId, FromMicroseconds(Number(values[0])), FromMicroseconds(expiresAt), (int)values[2], (string?)values[3] ?? string.Empty);
     }
 
-    private async Task<RedisResult> EvaluateAsync(RedisKey[] keys, RedisValue[] arguments, CancellationToken cancellationToken)
-    {
-        var database = _redis.GetDatabase();
-        try
-        {
-            return await database.ScriptEvaluateAsync(RedisScripts.PenaltySha1, keys, arguments, RedisRateLimitStore.ScriptFlags).WaitAsync(_options.Timeout, _timeProvider, cancellationToken).ConfigureAwait(false);
-        }
-        catch (RedisServerException ex) when (ex.Message.StartsWith("NOSCRIPT", StringComparison.Ordinal))
-        {
-            return await database.ScriptEvaluateAsync(RedisScripts.Penalty, keys, arguments, RedisRateLimitStore.ScriptFlags).WaitAsync(_options.Timeout, _timeProvider, cancellationToken).ConfigureAwait(false);
-        }
-    }
+    private Task<RedisResult> EvaluateAsync(RedisKey[] keys, RedisValue[] arguments, CancellationToken cancellationToken) =>
+        RedisScripts.EvaluateAsync(_redis.GetDatabase(), RedisScripts.PenaltySha1, RedisScripts.Penalty, keys, arguments, _options.Timeout, _timeProvider, cancellationToken);
 
     private RedisKey[] ClientKeys(string clientId) => [Key("violations", clientId), Key("ban", clientId), Key("strikes", clientId)];
 

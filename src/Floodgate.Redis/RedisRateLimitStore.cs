@@ -416,18 +416,7 @@ public sealed class RedisRateLimitStore : RateLimitStore, IDisposable
     {
         var wait = timeout ?? _options.Timeout;
         Interlocked.Increment(ref _roundTrips);
-        var database = _redis.GetDatabase();
-        RedisResult result;
-        try
-        {
-            result = await database.ScriptEvaluateAsync(RedisScripts.BatchSha1, keys, arguments, ScriptFlags).WaitAsync(wait, _timeProvider).ConfigureAwait(false);
-        }
-        catch (RedisServerException ex) when (ex.Message.StartsWith("NOSCRIPT", StringComparison.Ordinal))
-        {
-            // The server lost its script cache (restart, failover, SCRIPT FLUSH): EVAL loads it again.
-            result = await database.ScriptEvaluateAsync(RedisScripts.Batch, keys, arguments, ScriptFlags).WaitAsync(wait, _timeProvider).ConfigureAwait(false);
-        }
-
+        var result = await RedisScripts.EvaluateAsync(_redis.GetDatabase(), RedisScripts.BatchSha1, RedisScripts.Batch, keys, arguments, wait, _timeProvider, CancellationToken.None).ConfigureAwait(false);
         return (RedisResult[])result!;
     }
 

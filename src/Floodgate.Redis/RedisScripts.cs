@@ -1,6 +1,7 @@
 using System.Reflection;
 using System.Security.Cryptography;
 using System.Text;
+using StackExchange.Redis;
 
 namespace Floodgate.Redis;
 
@@ -14,10 +15,14 @@ internal static class RedisScripts
 
     public static readonly string Penalty = Compose("penalty");
 
+    public static readonly string Identities = Compose("identities");
+
 #pragma warning disable CA5350 // SHA-1 is what EVALSHA names a script by; it protects nothing here.
     public static readonly byte[] BatchSha1 = SHA1.HashData(Encoding.UTF8.GetBytes(Batch));
 
     public static readonly byte[] PenaltySha1 = SHA1.HashData(Encoding.UTF8.GetBytes(Penalty));
+
+    public static readonly byte[] IdentitiesSha1 = SHA1.HashData(Encoding.UTF8.GetBytes(Identities));
 #pragma warning restore CA5350
 
     private static string Compose(params string[] names)
@@ -32,6 +37,19 @@ internal static class RedisScripts
         }
 
         return builder.ToString();
+    }
+
+    /// <summary>Runs a script by its SHA-1, sending its text once when Redis does not know it (after a restart or a failover).</summary>
+    public static async Task<RedisResult> EvaluateAsync(IDatabase database, byte[] sha1, string script, RedisKey[] keys, RedisValue[] arguments, TimeSpan timeout, TimeProvider timeProvider, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await database.ScriptEvaluateAsync(sha1, keys, arguments, RedisRateLimitStore.ScriptFlags).WaitAsync(timeout, timeProvider, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RedisServerException ex) when (ex.Message.StartsWith("NOSCRIPT", StringComparison.Ordinal))
+        {
+            return await database.ScriptEvaluateAsync(script, keys, arguments, RedisRateLimitStore.ScriptFlags).WaitAsync(timeout, timeProvider, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     public static string ShortName(RateLimitAlgorithm algorithm) => algorithm switch

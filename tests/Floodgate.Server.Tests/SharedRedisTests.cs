@@ -71,6 +71,84 @@ public sealed class SharedRedisTests
             Token);
     }
 
+    /// <summary>
+    /// An attacker behind one address who keeps a connection to each instance (a layer-4 load balancer) and presents a
+    /// few made-up keys on each, never more than the ceiling on any one: the ceiling is counted in Redis, so the address
+    /// gets its unverified identities once, not once per instance. Each key and the address have 2 a minute; with the
+    /// ceiling of 3 the attacker gets at most 3 × 2 + 2 = 8 through both instances, where a count per instance would
+    /// let all six keys stand for themselves (12).
+    /// </summary>
+    [Fact]
+    public async Task AttackerPinnedToBothInstances_GetsTheIdentityCeilingOnce()
+    {
+        using var redis = RedisServer.TryStart(out var reason);
+        if (redis is null)
+        {
+            RequiredService.Unavailable(reason);
+            return;
+        }
+
+        var settings = new Dictionary<string, string>
+        {
+            ["Floodgate:Redis:Configuration"] = redis.Endpoint,
+            ["Floodgate:Redis:Timeout"] = "00:00:02",
+            ["Floodgate:Rules:0:Limit"] = "2/minute",
+            ["Floodgate:Identification:MaxIdentitiesPerAddress"] = "3",
+            ["Floodgate:Penalty:Enabled"] = "false",
+        };
+        await using var a = await ServerProcess.StartAsync(settings);
+        await using var b = await ServerProcess.StartAsync(settings);
+        var machine = LoopbackClient.NextAddress().ToString();
+        var toA = a.ClientFrom(machine);
+        var toB = b.ClientFrom(machine);
+
+        // Keys 1-3 only ever reach A, keys 4-6 only B; four requests each, all at once, every other header he controls
+        // different on every request (no proxy is trusted: forwarded addresses are his to invent).
+        var attempts = Enumerable.Range(0, 4).SelectMany(_ => Enumerable.Range(1, 6)).Select(async key =>
+        {
+            var n = Random.Shared.Next(1, 250);
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/api/data")
+            {
+                Headers =
+                {
+                    { "X-API-Key", "pinned-" + key },
+                    { "X-Client-ID", "client-" + Guid.NewGuid().ToString("N") },
+                    { "X-Forwarded-For", $"203.0.113.{n}" },
+                    { "X-Real-IP", $"198.51.100.{n}" },
+                    { "Forwarded", $"for=192.0.2.{n}" },
+                    { "User-Agent", "agent/" + n },
+                },
+            };
+            using var response = await (key <= 3 ? toA : toB).SendAsync(request, Token);
+            return response.StatusCode;
+        });
+        var statuses = await Task.WhenAll(attempts);
+
+        Assert.All(statuses, s => Assert.True(s is HttpStatusCode.OK or HttpStatusCode.TooManyRequests, $"status {s}"));
+        Assert.InRange(statuses.Count(s => s == HttpStatusCode.OK), 2, (3 * 2) + 2);
+        Assert.Equal(1L, redis.Call("EXISTS", $"floodgate:ids:{{{await AddressAsync(a, machine)}}}"));
+
+        // Over the ceiling through B, the address is one client on A too, its first keys included.
+        await Poll.UntilAsync(
+            async () => await ClientAsync(toA, "pinned-1") == await AddressAsync(a, machine) && await ClientAsync(toB, "pinned-1") == await AddressAsync(b, machine),
+            TimeSpan.FromSeconds(10),
+            "both instances to limit the first key as its address",
+            Token);
+    }
+
+    private static async Task<string?> ClientAsync(HttpClient client, string key)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/rate-limit/status") { Headers = { { "X-API-Key", key } } };
+        using var response = await client.SendAsync(request, Token);
+        return (await response.Content.ReadFromJsonAsync<JsonElement>(Token)).GetProperty("client").GetString();
+    }
+
+    private static async Task<string?> AddressAsync(ServerProcess server, string machine)
+    {
+        using var response = await server.ClientFrom(machine).GetAsync("/rate-limit/status", Token);
+        return (await response.Content.ReadFromJsonAsync<JsonElement>(Token)).GetProperty("address").GetString();
+    }
+
     private static async Task<bool> RefusedAsBannedAsync(ServerProcess server, string client)
     {
         using var response = await Send(server, client, HttpMethod.Get, "/api/data");

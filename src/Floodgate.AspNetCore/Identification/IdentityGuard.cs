@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Floodgate.Identities;
 using Microsoft.AspNetCore.Http;
 
 namespace Floodgate.AspNetCore.Identification;
@@ -9,21 +10,25 @@ namespace Floodgate.AspNetCore.Identification;
 /// (an unverified key, <c>X-Client-ID</c>, an unverified JWT, a fingerprint) may tell clients behind one address apart,
 /// but an address that presents more than <see cref="IdentificationOptions.MaxIdentitiesPerAddress"/> of them within
 /// <see cref="IdentificationOptions.IdentityWindow"/> is limited as one client (its address) until the window ends:
-/// rotating a header then buys nothing. Long-lived: it survives a reload of the settings.
+/// rotating a header then buys nothing. With an <see cref="IIdentityLedger"/> registered (Redis), every instance
+/// counts against one ceiling per address; this instance counts on its own only while the ledger cannot be reached.
+/// Long-lived: it survives a reload of the settings.
 /// </summary>
 internal sealed class IdentityGuard
 {
     private static readonly TimeSpan SweepInterval = TimeSpan.FromSeconds(1);
     private readonly IApiKeyValidator? _validator;
+    private readonly IIdentityLedger? _ledger;
     private readonly TimeProvider _timeProvider;
     private readonly ConcurrentDictionary<string, AddressIdentities> _addresses = new(StringComparer.Ordinal);
     private readonly Lock _sweep = new();
     private int _tracked;
     private long _nextSweep;
 
-    public IdentityGuard(IEnumerable<IApiKeyValidator> validators, TimeProvider timeProvider)
+    public IdentityGuard(IEnumerable<IApiKeyValidator> validators, IEnumerable<IIdentityLedger> ledgers, TimeProvider timeProvider)
     {
         _validator = validators.LastOrDefault();
+        _ledger = ledgers.LastOrDefault();
         _timeProvider = timeProvider;
     }
 
@@ -46,7 +51,7 @@ internal sealed class IdentityGuard
             var validation = _validator.IsValidAsync(apiKey, context, cancellationToken);
             if (!validation.IsCompletedSuccessfully)
             {
-                return ConfirmSlowAsync(validation, candidate, options);
+                return ConfirmSlowAsync(validation, candidate, options, cancellationToken);
             }
 
             if (validation.Result)
@@ -55,13 +60,43 @@ internal sealed class IdentityGuard
             }
         }
 
-        return new ValueTask<ClientIdentity>(Bound(candidate, options));
+        return BoundAsync(candidate, options, cancellationToken);
     }
 
-    private async ValueTask<ClientIdentity> ConfirmSlowAsync(ValueTask<bool> validation, ClientIdentity candidate, IdentificationOptions options) =>
-        await validation.ConfigureAwait(false) ? candidate with { IsVerified = true } : Bound(candidate, options);
+    private async ValueTask<ClientIdentity> ConfirmSlowAsync(ValueTask<bool> validation, ClientIdentity candidate, IdentificationOptions options, CancellationToken cancellationToken) =>
+        await validation.ConfigureAwait(false) ? candidate with { IsVerified = true } : await BoundAsync(candidate, options, cancellationToken).ConfigureAwait(false);
 
-    /// <summary>The candidate while its address is within its ceiling of unverified identities; the address beyond it.</summary>
+    /// <summary>
+    /// The candidate while its address is within its ceiling of unverified identities, the address beyond it: by the
+    /// shared ledger when there is one and it answers, else by this instance's own count.
+    /// </summary>
+    private ValueTask<ClientIdentity> BoundAsync(ClientIdentity candidate, IdentificationOptions options, CancellationToken cancellationToken)
+    {
+        if (_ledger is null || options.MaxIdentitiesPerAddress == 0)
+        {
+            return new ValueTask<ClientIdentity>(Bound(candidate, options));
+        }
+
+        var shared = _ledger.AdmitAsync(candidate.AddressKey, candidate.Id, options.MaxIdentitiesPerAddress, options.IdentityWindow, cancellationToken);
+        return shared.IsCompletedSuccessfully
+            ? new ValueTask<ClientIdentity>(Bound(candidate, options, shared.Result))
+            : BoundSlowAsync(shared, candidate, options);
+    }
+
+    private async ValueTask<ClientIdentity> BoundSlowAsync(ValueTask<bool?> shared, ClientIdentity candidate, IdentificationOptions options) =>
+        Bound(candidate, options, await shared.ConfigureAwait(false));
+
+    private ClientIdentity Bound(ClientIdentity candidate, IdentificationOptions options, bool? admitted) => admitted switch
+    {
+        true => candidate,
+        false => AsAddress(candidate),
+        null => Bound(candidate, options),
+    };
+
+    private static ClientIdentity AsAddress(ClientIdentity candidate) =>
+        new(candidate.AddressKey, ClientKind.Ip, candidate.Address, candidate.AddressKey, ApiKeyHash: null, IsAuthenticated: false);
+
+    /// <summary>This instance's own count: the candidate while its address is within its ceiling, the address beyond it.</summary>
     private ClientIdentity Bound(ClientIdentity candidate, IdentificationOptions options)
     {
         var now = _timeProvider.GetUtcNow().UtcTicks;
@@ -72,7 +107,7 @@ internal sealed class IdentityGuard
 
         return identities is not null && identities.Admit(candidate.Id, now, options.MaxIdentitiesPerAddress, options.IdentityWindow.Ticks)
             ? candidate
-            : new ClientIdentity(candidate.AddressKey, ClientKind.Ip, candidate.Address, candidate.AddressKey, ApiKeyHash: null, IsAuthenticated: false);
+            : AsAddress(candidate);
     }
 
     /// <summary>
