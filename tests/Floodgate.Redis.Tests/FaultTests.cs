@@ -13,12 +13,7 @@ public sealed class FaultTests
     [InlineData(RedisFailureMode.FailClosed)]
     public async Task RedisKilledUnderLoad_FailureModeHolds_ThenDecisionsReturnToRedis(RedisFailureMode mode)
     {
-        using var server = RedisServer.TryStart(out var reason);
-        if (server is null)
-        {
-            RequiredService.Unavailable(reason);
-            return;
-        }
+        using var server = RedisServer.StartOrSkip();
 
         using var connection = FloodgateRedisBuilderExtensions.Connect(new RedisStoreOptions { Configuration = server.Endpoint });
         using var store = new RedisRateLimitStore(connection, new RedisStoreOptions
@@ -141,12 +136,7 @@ public sealed class FaultTests
     [Fact]
     public async Task HealthCheck_ReportsHealthyThenDegraded()
     {
-        using var server = RedisServer.TryStart(out var reason);
-        if (server is null)
-        {
-            RequiredService.Unavailable(reason);
-            return;
-        }
+        using var server = RedisServer.StartOrSkip();
 
         var options = new RedisStoreOptions { Configuration = server.Endpoint, Timeout = TimeSpan.FromMilliseconds(100) };
         using var connection = FloodgateRedisBuilderExtensions.Connect(options);
@@ -163,12 +153,7 @@ public sealed class FaultTests
     [Fact]
     public async Task ScriptCacheFlushed_IsReloaded()
     {
-        using var server = RedisServer.TryStart(out var reason);
-        if (server is null)
-        {
-            RequiredService.Unavailable(reason);
-            return;
-        }
+        using var server = RedisServer.StartOrSkip();
 
         using var connection = await ConnectionMultiplexer.ConnectAsync(server.Endpoint);
         using var store = new RedisRateLimitStore(connection, new RedisStoreOptions { KeyPrefix = RedisFixture.UniquePrefix(), Timeout = TimeSpan.FromSeconds(5) });

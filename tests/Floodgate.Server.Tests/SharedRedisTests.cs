@@ -15,12 +15,7 @@ public sealed class SharedRedisTests
     [Fact]
     public async Task TwoInstances_ShareLimitsBansAndPolicies()
     {
-        using var redis = RedisServer.TryStart(out var reason);
-        if (redis is null)
-        {
-            RequiredService.Unavailable(reason);
-            return;
-        }
+        using var redis = RedisServer.StartOrSkip();
 
         var settings = new Dictionary<string, string> { ["Floodgate:Redis:Configuration"] = redis.Endpoint, ["Floodgate:Redis:Timeout"] = "00:00:02" };
         await using var a = await ServerProcess.StartAsync(settings);
@@ -81,12 +76,7 @@ public sealed class SharedRedisTests
     [Fact]
     public async Task AttackerPinnedToBothInstances_GetsTheIdentityCeilingOnce()
     {
-        using var redis = RedisServer.TryStart(out var reason);
-        if (redis is null)
-        {
-            RequiredService.Unavailable(reason);
-            return;
-        }
+        using var redis = RedisServer.StartOrSkip();
 
         var settings = new Dictionary<string, string>
         {
