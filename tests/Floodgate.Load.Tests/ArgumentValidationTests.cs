@@ -90,6 +90,7 @@ public sealed class ArgumentValidationTests
     [InlineData("--requests", "10000001", "--requests must be a whole number of requests from 1 to 10000000 (was '10000001').")]
     [InlineData("--concurrency", "0", "--concurrency must be a whole number of workers from 1 to 1000 (was '0').")]
     [InlineData("--clients", "100001", "--clients must be a whole number of simulated clients from 1 to 100000 (was '100001').")]
+    [InlineData("--first-client", "10000001", "--first-client must be a whole number of skipped clients from 0 to 10000000 (was '10000001').")]
     [InlineData("--timeout", "2m", "--timeout must be at most 60s (was '2m').")]
     [InlineData("--identity", "cookie", "--identity must be one of none, forwarded, api-key (was 'cookie').")]
     [InlineData("--scenario", "tsunami", "--scenario must be one of steady, burst, credential-stuffing, distributed, ipv6-rotation (was 'tsunami').")]

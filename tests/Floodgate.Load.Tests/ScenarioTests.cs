@@ -149,6 +149,19 @@ public sealed class ScenarioTests
     }
 
     [Fact]
+    public void FirstClient_NumbersTheClientsFromIt_SoThatTwoRunsSendDisjointIdentities()
+    {
+        var first = LoadPlan.Create(LoadOptionsParser.Parse(["--url", "http://127.0.0.1:8000/api/data", "--identity", "api-key", "--clients", "10"]));
+        var second = LoadPlan.Create(LoadOptionsParser.Parse(["--url", "http://127.0.0.1:8000/api/data", "--identity", "api-key", "--clients", "10", "--first-client", "10"]));
+
+        Assert.Equal("floodgate-load-000010", second.Request.Identities.Values[0]);
+        Assert.Equal("floodgate-load-000019", second.Request.Identities.Values[9]);
+        Assert.Empty(first.Request.Identities.Values.Intersect(second.Request.Identities.Values));
+        var none = Assert.Throws<UsageException>(() => LoadPlan.Create(LoadOptionsParser.Parse(["--url", "http://127.0.0.1:8000/api/data", "--first-client", "5"])));
+        Assert.Contains("--first-client needs --identity", none.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void ForwardedAddresses_BeyondTheIpv4Ranges_AreIpv6InTheirOwnSlash64()
     {
         var identities = ClientIdentities.Create(IdentityKind.Forwarded, ClientIdentities.Ipv4Capacity + 3);

@@ -42,6 +42,9 @@ internal static class HelpText
                                 api-key    a distinct X-API-Key per client
           --clients N         simulated clients, 1-100000; request n is sent as client n mod N. --clients
                               above 1 without --identity means --identity forwarded.
+          --first-client N    number the clients from N (default 0, at most 10000000): runs with disjoint
+                              ranges send disjoint identities, e.g. one range per instance behind a
+                              load balancer.
 
         SCENARIOS (--scenario NAME; options given explicitly override the defaults shown)
           steady              constant rate. GET /api/data, 100/s, 30s. The default.

@@ -15,6 +15,9 @@ internal static class LoadLimits
 
     public const int MaxClients = 100_000;
 
+    /// <summary>The highest number <c>--first-client</c> may give the first simulated client.</summary>
+    public const int MaxFirstClient = 10_000_000;
+
     public static readonly TimeSpan MaxTimeout = TimeSpan.FromSeconds(60);
 
     public const int MaxBodyBytes = 1 << 20;

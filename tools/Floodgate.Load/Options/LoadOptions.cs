@@ -29,6 +29,9 @@ internal sealed class LoadOptions
 
     public int? Clients { get; set; }
 
+    /// <summary>The number of the first simulated client (<c>--first-client</c>): client n is sent as client FirstClient + n.</summary>
+    public int FirstClient { get; set; }
+
     public int? Connections { get; set; }
 
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(10);

@@ -117,6 +117,9 @@ internal static class LoadOptionsParser
             case "clients":
                 options.Clients = ParseInt(name, value!, 1, LoadLimits.MaxClients, "simulated clients");
                 break;
+            case "first-client":
+                options.FirstClient = ParseInt(name, value!, 0, LoadLimits.MaxFirstClient, "skipped clients");
+                break;
             case "connections":
                 options.Connections = ParseInt(name, value!, 1, LoadLimits.MaxConnections, "connections");
                 break;

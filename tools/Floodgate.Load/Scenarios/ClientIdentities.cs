@@ -49,14 +49,16 @@ internal sealed class ClientIdentities
 
     public string? ValueFor(long sequence) => _values.Length == 0 ? null : _values[sequence % _values.Length];
 
-    public static ClientIdentities Create(IdentityKind kind, int clients)
+    /// <summary>The values of <paramref name="clients"/> clients numbered from <paramref name="first"/> on.</summary>
+    public static ClientIdentities Create(IdentityKind kind, int clients, int first = 0)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(clients, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(first);
         return kind switch
         {
-            IdentityKind.Forwarded => new(kind, "X-Forwarded-For", Make(clients, ForwardedAddress)),
-            IdentityKind.ApiKey => new(kind, "X-API-Key", Make(clients, ApiKey)),
-            IdentityKind.RotatingIpv6 => new(kind, "X-Forwarded-For", Make(clients, RotatingAddress)),
+            IdentityKind.Forwarded => new(kind, "X-Forwarded-For", Make(clients, first, ForwardedAddress)),
+            IdentityKind.ApiKey => new(kind, "X-API-Key", Make(clients, first, ApiKey)),
+            IdentityKind.RotatingIpv6 => new(kind, "X-Forwarded-For", Make(clients, first, RotatingAddress)),
             _ => new(kind, null, []),
         };
     }
@@ -110,12 +112,12 @@ internal sealed class ClientIdentities
         return x ^ (x >> 31);
     }
 
-    private static string[] Make(int count, Func<int, string> value)
+    private static string[] Make(int count, int first, Func<int, string> value)
     {
         var values = new string[count];
         for (var i = 0; i < count; i++)
         {
-            values[i] = value(i);
+            values[i] = value(first + i);
         }
 
         return values;

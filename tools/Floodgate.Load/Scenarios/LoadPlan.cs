@@ -99,6 +99,11 @@ internal sealed class LoadPlan
             throw new UsageException("--clients needs --identity forwarded or api-key: with --identity none every request is the same client.");
         }
 
+        if (identity == IdentityKind.None && options.FirstClient > 0)
+        {
+            throw new UsageException("--first-client needs --identity forwarded or api-key: with --identity none there are no client numbers.");
+        }
+
         var method = new HttpMethod(options.Method ?? scenario.Method);
         var path = url.AbsolutePath == "/" && string.IsNullOrEmpty(url.Query) ? scenario.Path : null;
         var target = path is null ? url : new Uri(url, path);
@@ -110,7 +115,7 @@ internal sealed class LoadPlan
             (header.Key.StartsWith("Content-", StringComparison.OrdinalIgnoreCase) ? contentHeaders : headers).Add(header);
         }
 
-        var identities = ClientIdentities.Create(identity, clients);
+        var identities = ClientIdentities.Create(identity, clients, options.FirstClient);
         if (identities.HeaderName is { } identityHeader && headers.Exists(h => h.Key.Equals(identityHeader, StringComparison.OrdinalIgnoreCase)))
         {
             throw new UsageException($"--header {identityHeader} conflicts with --identity {identities.Name}, which sets it per client; leave one out.");
