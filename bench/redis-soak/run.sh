@@ -3,13 +3,19 @@
 #
 # Starts its own Redis (SCENARIO=steady or restart: one redis-server; SCENARIO=failover: a primary, a replica and three
 # sentinels, down-after 1 s), two service instances on it (Floodgate:Redis:Instances=2, the /api/data rule at
-# 50/minute with the exact sliding window log, bans off so that the watched client is only ever limited), then for
-# DURATION seconds drives each instance with tools/Floodgate.Load: RATE/2 requests/s spread over 20,000 clients
-# (each under its limit) and PROBE requests/s from one watched client far over its limit. At EVENT_AT seconds:
+# LIMIT/minute with the exact sliding window log, bans off so that the watched client is only ever limited, 127.0.0.1
+# trusted as a proxy so that X-Forwarded-For names the client), then for DURATION seconds drives each instance with
+# tools/Floodgate.Load: RATE/2 requests/s spread over 20,000 clients, each its own address (X-Forwarded-For from the
+# documentation ranges, --identity forwarded) and each under its limit (both instances together send one client
+# RATE/20,000 requests/s: 0.1/s at the default rate), and PROBE requests/s from one watched client far over its
+# limit, whose address (WATCHED, X-Forwarded-For) no background client has: it is limited by its own key alone. No
+# global or endpoint limit is set. At EVENT_AT seconds:
 # restart stops Redis (SHUTDOWN NOSAVE: its data is lost) and starts it again DOWN seconds later on the same port;
 # failover kills the primary (SIGKILL). Reports, per scenario: admissions of the watched client in every 60 s slice and in the worst 59 s sliding
-# window (two instances together), switches to the failure mode and time degraded (each instance's /metrics), 5xx and
-# transport errors, p99 and max latency, and for restart/failover when decisions reached Redis again.
+# window (two instances together), switches to the failure mode, time degraded and store errors (each instance's
+# /metrics), 5xx and transport errors, background requests denied, p99 and max latency, and for restart/failover when
+# decisions reached Redis again (the first script run to the end there; for failover also when the replica was
+# promoted and when the sentinels named it).
 #
 #   bench/redis-soak/run.sh                          # SCENARIO=restart
 #   SCENARIO=failover DURATION=150 bench/redis-soak/run.sh
@@ -17,12 +23,14 @@
 #   SERVER_BIN=/elsewhere/src/Floodgate.Server/bin/Release/net10.0 LABEL=before FORMAT=row bench/redis-soak/run.sh
 #
 # SERVER_BIN runs another build of the service (a reference, e.g. an earlier commit built elsewhere); FORMAT=row prints
-# one markdown table row (label, scenario, per-slice and worst-window admissions, switches, time degraded, 5xx,
-# transport errors, p99, max latency, recovery timing) instead of the table, to gather rounds.
+# one markdown table row (label, scenario, per-slice and worst-window admissions, switches, time degraded, store
+# errors, 5xx, transport errors, background requests denied, p99, max latency, recovery timing) instead of the table, to gather rounds.
 #
 # Only 127.0.0.1 is contacted. Everything started here is stopped on exit.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+# shellcheck source=../lib.sh
+. bench/lib.sh
 
 SCENARIO=${SCENARIO:-restart}      # steady | restart | failover
 RATE=${RATE:-2000}                 # requests/s of the background load, both instances together
@@ -34,6 +42,7 @@ LIMIT=${LIMIT:-50}                 # the watched client's limit per minute
 SERVER_BIN=${SERVER_BIN:-}         # another build of Floodgate.Server to run (default: build this one)
 LABEL=${LABEL:-this}               # its name in FORMAT=row
 FORMAT=${FORMAT:-table}            # table | row
+WATCHED=${WATCHED:-10.20.30.40}    # the watched client's address (X-Forwarded-For); outside the background's ranges
 
 for program in redis-server redis-cli dotnet python3 curl; do
   command -v "$program" >/dev/null || { echo "$program is required" >&2; exit 1; }
@@ -52,28 +61,17 @@ trap 'exit 130' INT TERM
 
 now_ms() { date +%s%3N; }
 
-free_port() {
-  local port
-  while :; do
-    port=$((20000 + RANDOM % 40000))
-    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "$port"; return; }
-  done
+# scripts_run PORT: the scripts that server ran to the end (EVALSHA and EVAL calls, less those rejected or failed, such
+# as NOSCRIPT or READONLY); 0 when it does not answer.
+scripts_run() {
+  redis-cli -p "$1" INFO commandstats 2>/dev/null | tr -d '\r' | awk -F'[:,=]' '
+    /^cmdstat_(evalsha|eval):/ {
+      split("", v)
+      for (i = 2; i < NF; i += 2) v[$i] = $(i + 1)
+      n += v["calls"] - v["rejected_calls"] - v["failed_calls"]
+    }
+    END { print n + 0 }'
 }
-
-# redis PORT DIR [ARGS...]: starts a redis-server without persistence and waits until it answers.
-redis() {
-  local port=$1 dir=$2
-  shift 2
-  mkdir -p "$dir"
-  redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no --protected-mode no --dir "$dir" \
-    --logfile "$dir/redis.log" "$@" &
-  pids+=($!)
-  for _ in $(seq 1 100); do redis-cli -p "$port" PING >/dev/null 2>&1 && return; sleep 0.05; done
-  echo "redis-server on $port did not answer" >&2
-  exit 1
-}
-
-evalsha_calls() { redis-cli -p "$1" INFO commandstats 2>/dev/null | tr -d '\r' | sed -n 's/^cmdstat_evalsha:calls=\([0-9]*\).*/\1/p'; }
 
 echo "Building Floodgate.Server and Floodgate.Load (Release) ..." >&2
 projects=(tools/Floodgate.Load)
@@ -84,13 +82,14 @@ done
 server_bin=${SERVER_BIN:-$PWD/src/Floodgate.Server/bin/Release/net10.0}
 load=(dotnet tools/Floodgate.Load/bin/Release/net10.0/Floodgate.Load.dll)
 
-primary_port=$(free_port)
-redis "$primary_port" "$work/primary"
-primary_pid=${pids[-1]}
+start_redis "$work/primary"
+primary_port=$redis_port primary_pid=$redis_pid
+pids+=("$redis_pid")
 configuration="127.0.0.1:$primary_port"
 if [ "$SCENARIO" = failover ]; then
-  replica_port=$(free_port)
-  redis "$replica_port" "$work/replica" --replicaof 127.0.0.1 "$primary_port"
+  start_redis "$work/replica" --replicaof 127.0.0.1 "$primary_port"
+  replica_port=$redis_port
+  pids+=("$redis_pid")
   sentinel_ports=()
   for i in 1 2 3; do
     port=$(free_port)
@@ -115,38 +114,57 @@ if [ "$SCENARIO" = failover ]; then
   configuration="127.0.0.1:${sentinel_ports[0]},127.0.0.1:${sentinel_ports[1]},127.0.0.1:${sentinel_ports[2]},serviceName=mymaster"
 fi
 
-service_ports=()
-for name in a b; do
-  port=$(free_port)
+# start_service NAME: one service instance on a free loopback port, waiting until it answers /health; tried again on
+# another port when that one was taken before the service bound it. Appends its port to service_ports.
+start_service() {
+  local name=$1 port pid
   mkdir -p "$work/$name"
-  (cd "$work/$name" && exec dotnet "$server_bin/Floodgate.Server.dll" --urls "http://127.0.0.1:$port" \
-    --contentRoot "$server_bin" --Logging:LogLevel:Default=Warning --Logging:LogLevel:Floodgate="${FLOODGATE_LOG:-Warning}" \
-    --Floodgate:Redis:Configuration="$configuration" --Floodgate:Redis:Instances=2 \
-    --Floodgate:Rules:0:Limit="$LIMIT/minute" --Floodgate:Rules:0:Algorithm=SlidingWindowLog \
-    --Floodgate:Penalty:Enabled=false >"$work/$name/out.log" 2>&1) &
-  pids+=($!)
-  service_ports+=("$port")
-done
-for port in "${service_ports[@]}"; do
-  for _ in $(seq 1 1200); do curl -sf "http://127.0.0.1:$port/health" >/dev/null && break; sleep 0.1; done
-  curl -sf "http://127.0.0.1:$port/health" >/dev/null || { echo "the instance on $port did not start:" >&2; cat "$work"/*/out.log >&2; exit 1; }
-done
+  for _ in 1 2 3 4 5; do
+    port=$(free_port)
+    (cd "$work/$name" && exec dotnet "$server_bin/Floodgate.Server.dll" --urls "http://127.0.0.1:$port" \
+      --contentRoot "$server_bin" --Logging:LogLevel:Default=Warning --Logging:LogLevel:Floodgate="${FLOODGATE_LOG:-Warning}" \
+      --Floodgate:Redis:Configuration="$configuration" --Floodgate:Redis:Instances=2 \
+      --Floodgate:Rules:0:Limit="$LIMIT/minute" --Floodgate:Rules:0:Algorithm=SlidingWindowLog \
+      --Floodgate:Penalty:Enabled=false --Floodgate:ForwardedHeaders:TrustedProxies:0=127.0.0.1 >"$work/$name/out.log" 2>&1) &
+    pid=$!
+    for _ in $(seq 1 1200); do
+      if curl -sf "http://127.0.0.1:$port/health" >/dev/null; then
+        pids+=("$pid")
+        service_ports+=("$port")
+        return
+      fi
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    grep -q "address already in use" "$work/$name/out.log" || break
+  done
+  echo "the instance $name did not start:" >&2
+  cat "$work/$name/out.log" >&2
+  exit 1
+}
 
-echo "Load: $RATE/s over 20,000 clients + $PROBE/s per instance from the watched client, ${DURATION}s, scenario $SCENARIO ..." >&2
+service_ports=()
+start_service a
+start_service b
+
+echo "Load: $RATE/s over 20,000 clients + $PROBE/s per instance from the watched client ($WATCHED), ${DURATION}s, scenario $SCENARIO ..." >&2
 start=$(now_ms)
 load_pids=()
 for i in 0 1; do
   port=${service_ports[$i]}
-  "${load[@]}" --url "http://127.0.0.1:$port/api/data" --rate $((RATE / 2)) --clients 20000 --identity api-key \
+  "${load[@]}" --url "http://127.0.0.1:$port/api/data" --rate $((RATE / 2)) --clients 20000 --identity forwarded \
     --duration "${DURATION}s" --json >"$work/background$i.json" 2>/dev/null &
   load_pids+=($!)
-  "${load[@]}" --url "http://127.0.0.1:$port/api/data" --rate "$PROBE" --header "X-API-Key:watched" \
+  "${load[@]}" --url "http://127.0.0.1:$port/api/data" --rate "$PROBE" --header "X-Forwarded-For:$WATCHED" \
     --duration "${DURATION}s" --json >"$work/probe$i.json" 2>/dev/null &
   load_pids+=($!)
 done
 pids+=("${load_pids[@]}")
 
-# The event, and when decisions reached Redis again (the first EVALSHA on the server that decides after it).
+# The event, and when decisions reached Redis again: the first script run to the end on the server that decides after
+# it. Each moment is the first poll (every ~20-50 ms) that saw it.
 events="$work/events"
 : >"$events"
 sleep "$EVENT_AT"
@@ -155,27 +173,37 @@ case $SCENARIO in
     echo "kill $(( $(now_ms) - start ))" >>"$events"
     redis-cli -p "$primary_port" SHUTDOWN NOSAVE >/dev/null 2>&1 || true
     sleep "$DOWN"
-    redis "$primary_port" "$work/primary"
+    redis_on "$primary_port" "$work/primary" || { echo "redis-server did not start again on $primary_port" >&2; exit 1; }
+    pids+=("$redis_pid")
     echo "up $(( $(now_ms) - start ))" >>"$events"
     for _ in $(seq 1 600); do
-      [ "$(evalsha_calls "$primary_port")" ] && { echo "decided $(( $(now_ms) - start ))" >>"$events"; break; }
+      [ "$(scripts_run "$primary_port")" -gt 0 ] && { echo "decided $(( $(now_ms) - start ))" >>"$events"; break; }
       sleep 0.02
     done
     ;;
   failover)
     # A crash (SIGKILL): SHUTDOWN would first pause writes for up to shutdown-timeout while the replica catches up.
+    # promoted: the replica says it is a primary (the sentinels' REPLICAOF NO ONE); switched: the sentinels name it;
+    # decided: a script ran there to the end (a replica runs none: replication carries the scripts' effects).
+    before=$(scripts_run "$replica_port")
     echo "kill $(( $(now_ms) - start ))" >>"$events"
     kill -9 "$primary_pid"
-    switched=""
+    wait "$primary_pid" 2>/dev/null || true
+    promoted="" switched="" decided=""
     for _ in $(seq 1 3000); do
+      if [ -z "$promoted" ] && [ "$(redis-cli -p "$replica_port" ROLE 2>/dev/null | head -n 1)" = master ]; then
+        promoted=1
+        echo "promoted $(( $(now_ms) - start ))" >>"$events"
+      fi
       if [ -z "$switched" ] && redis-cli -p "${sentinel_ports[0]}" SENTINEL get-master-addr-by-name mymaster 2>/dev/null | grep -qx "$replica_port"; then
         switched=1
         echo "switched $(( $(now_ms) - start ))" >>"$events"
       fi
-      if [ "$(evalsha_calls "$replica_port")" ]; then
+      if [ -z "$decided" ] && [ "$(scripts_run "$replica_port")" -gt "$before" ]; then
+        decided=1
         echo "decided $(( $(now_ms) - start ))" >>"$events"
-        [ -n "$switched" ] && break
       fi
+      [ -n "$switched" ] && [ -n "$decided" ] && break
       sleep 0.02
     done
     ;;
@@ -209,18 +237,25 @@ def status5xx(run):
 runs = backgrounds + probes
 fivexx = sum(status5xx(r) for r in runs)
 transport = sum(r['errors'] for r in runs) - sum(v for r in runs for k, v in r['errorsByKind'].items() if k.startswith('HTTP'))
+# Background clients are each under their limit: any of their requests denied was denied by something else (a call
+# that timed out while Redis was taken to be up, StoreUnavailable, or the outage share).
+background_denied = sum(r["throttled"] for r in backgrounds)
 switches = [metric(m, 'floodgate_store_outages_total') for m in metrics]
+store_errors = [metric(m, 'floodgate_store_errors_total') for m in metrics]
+def after_kill():
+    """The events after the kill in the order they happened, and the first decision against the sentinels' switch."""
+    kill = int(events["kill"])
+    text = ", ".join(f"{k} +{(int(v) - kill) / 1000:.2f} s" for k, v in sorted(events.items(), key=lambda e: int(e[1])) if k != "kill")
+    if "switched" in events and "decided" in events:
+        lead = (int(events["decided"]) - int(events["switched"])) / 1000
+        text += f" (decided {abs(lead):.2f} s {'after' if lead >= 0 else 'before'} the switch)"
+    return text
 degraded = [metric(m, 'floodgate_store_degraded_time_seconds_total') for m in metrics]
 if form == "row":
-    timing = ""
-    if events:
-        kill = int(events["kill"])
-        timing = ", ".join(f"{k} +{(int(v) - kill) / 1000:.2f} s" for k, v in events.items() if k != "kill")
-        if "switched" in events and "decided" in events:
-            timing += f" (decided {(int(events['decided']) - int(events['switched'])) / 1000:+.2f} s after the switch)"
+    timing = after_kill() if events else ""
     p99 = "/".join(f"{b['latency']['p99']:.0f}" for b in backgrounds)
     top = "/".join(f"{b['latency']['max']:.0f}" for b in backgrounds)
-    print(f"| {label} | {scenario} | {', '.join(map(str, slices))} | {worst} | {switches[0]:.0f}/{switches[1]:.0f} | {degraded[0]:.1f}/{degraded[1]:.1f} | {fivexx} | {transport} | {p99} | {top} | {timing} |")
+    print(f"| {label} | {scenario} | {', '.join(map(str, slices))} | {worst} | {switches[0]:.0f}/{switches[1]:.0f} | {degraded[0]:.1f}/{degraded[1]:.1f} | {store_errors[0]:.0f}/{store_errors[1]:.0f} | {fivexx} | {transport} | {background_denied} | {p99} | {top} | {timing} |")
     sys.exit(0)
 print(f"### scenario `{scenario}`: {rate}/s over 20,000 clients + {2 * probe}/s from one watched client, {duration} s, two instances")
 print()
@@ -231,12 +266,9 @@ print(f"| watched client, most admissions in any 59 s window | {worst} |")
 for i in range(2):
     print(f"| instance {'ab'[i]}: switches to the failure mode / time degraded / store errors | {metric(metrics[i], 'floodgate_store_outages_total'):.0f} / {metric(metrics[i], 'floodgate_store_degraded_time_seconds_total'):.1f} s / {metric(metrics[i], 'floodgate_store_errors_total'):.0f} |")
 print(f"| requests sent / 5xx / transport errors | {sum(r['sent'] for r in runs)} / {sum(status5xx(r) for r in runs)} / {sum(r['errors'] for r in runs) - sum(v for r in runs for k, v in r['errorsByKind'].items() if k.startswith('HTTP'))} |")
+print(f"| background requests / denied (each client under its limit) | {sum(r['sent'] for r in backgrounds)} / {background_denied} |")
 print(f"| background p99 / max latency (ms), instance a, b | {backgrounds[0]['latency']['p99']:.1f} / {backgrounds[0]['latency']['max']:.0f}, {backgrounds[1]['latency']['p99']:.1f} / {backgrounds[1]['latency']['max']:.0f} |")
 print(f"| background achieved rate (/s) | {sum(r['achievedRate'] for r in backgrounds):.0f} |")
 if events:
-    kill = int(events["kill"])
-    parts = [f"{k} +{(int(v) - kill) / 1000:.2f} s" for k, v in events.items() if k != "kill"]
-    print(f"| after the kill at {kill / 1000:.1f} s | {', '.join(parts)} |")
-    if "switched" in events and "decided" in events:
-        print(f"| first decision on the promoted replica after the sentinels' switch | {(int(events['decided']) - int(events['switched'])) / 1000:+.2f} s |")
+    print(f"| after the kill at {int(events['kill']) / 1000:.1f} s | {after_kill()} |")
 EOF

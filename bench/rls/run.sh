@@ -66,14 +66,6 @@ descriptors:
       requests_per_unit: 10
 YAML
 
-free_port() {
-  local port
-  while true; do
-    port=$((20000 + RANDOM % 40000))
-    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "$port"; return; }
-  done
-}
-
 # start_server NAME [SETTINGS...]: a service process with the rate limit service on; sets grpc_port.
 start_server() {
   local name=$1; shift
