@@ -87,7 +87,7 @@ public sealed class InMemoryBatchTests
         var limit = new RateLimit(5, TimeSpan.FromMinutes(1));
 
         Assert.Throws<ArgumentOutOfRangeException>(() => store.AcquireAll([], new RateLimitDecision[1]));
-        Assert.Throws<ArgumentOutOfRangeException>(() => store.AcquireAll([new("a", limit), new("b", limit)], new RateLimitDecision[1]));
+        Assert.Equal("decisions", Assert.Throws<ArgumentOutOfRangeException>(() => store.AcquireAll([new("a", limit), new("b", limit)], new RateLimitDecision[1])).ParamName);
         var tooMany = Enumerable.Range(0, 33).Select(i => new RateLimitRequest("k" + i, limit)).ToArray();
         Assert.Throws<ArgumentOutOfRangeException>(() => store.AcquireAll(tooMany, new RateLimitDecision[33]));
         Assert.Throws<ArgumentNullException>(() => store.AcquireAll([new("a", limit), new(null!, limit)], new RateLimitDecision[2]));

@@ -182,6 +182,38 @@ public sealed class InMemoryRateLimitStoreTests
         Assert.False(store.Acquire("client", limit).IsAllowed);
     }
 
+    /// <summary>Peeking an existing key consumes nothing and leaves the key free for the next decision.</summary>
+    [Fact]
+    public async Task Peek_OfAnExistingKey_LeavesItFreeForTheNextDecision()
+    {
+        using var store = new InMemoryRateLimitStore(timeProvider: _time);
+        var limit = new RateLimit(2, TimeSpan.FromMinutes(1));
+        Assert.True(store.Acquire("client", limit).IsAllowed);
+
+        Assert.Equal(1, store.Peek("client", limit).Remaining);
+
+        // Decided on another thread, so that a key left locked fails the test instead of hanging it.
+        var next = Task.Run(() => store.Acquire("client", limit), TestContext.Current.CancellationToken);
+        Assert.Same(next, await Task.WhenAny(next, Task.Delay(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken)));
+        Assert.Equal(0, (await next).Remaining);
+    }
+
+    /// <summary>A request above a token bucket's capacity leaves the spent bucket's expiry where refilling ends it.</summary>
+    [Fact]
+    public void CleanupTimer_KeepsASpentBucket_AfterARequestAboveItsCapacity()
+    {
+        using var store = new InMemoryRateLimitStore(new InMemoryStoreOptions { CleanupInterval = TimeSpan.FromSeconds(1) }, _time);
+        var limit = new RateLimit(2, TimeSpan.FromMinutes(1), RateLimitAlgorithm.TokenBucket);
+        Assert.True(store.Acquire("client", limit).IsAllowed);
+        Assert.True(store.Acquire("client", limit).IsAllowed);
+        Assert.Equal(RateLimitDenialReason.CostExceedsLimit, store.Acquire("client", limit, 3).Reason);
+
+        _time.Advance(TimeSpan.FromSeconds(2)); // the sweep runs twice; a fifteenth of a token refilled
+
+        Assert.Equal(1, store.Count);
+        Assert.False(store.Acquire("client", limit).IsAllowed);
+    }
+
     [Fact]
     public void Acquire_Misuse_Throws()
     {
