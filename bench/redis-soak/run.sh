@@ -9,10 +9,15 @@
 # documentation ranges, --identity forwarded) and each under its limit (both instances together send one client
 # RATE/20,000 requests/s: 0.1/s at the default rate), and PROBE requests/s from one watched client far over its
 # limit, whose address (WATCHED, X-Forwarded-For) no background client has: it is limited by its own key alone. No
-# global or endpoint limit is set. At EVENT_AT seconds:
+# global or endpoint limit is set. With ATTACK > 0, an attacker sends ATTACK requests/s per instance from one address
+# (127.0.0.1 itself, no X-Forwarded-For) with made-up API keys, a disjoint set of CEILING keys pinned to each instance
+# (--first-client), as through a load balancer that keeps his connections: the identity ceiling, counted in Redis for
+# both instances, lets at most CEILING of them stand for themselves, so he gets at most CEILING x LIMIT + LIMIT in the
+# window in which his address goes over the ceiling and LIMIT in each window after; a count per instance would let
+# all 2 x CEILING keys stand (2 x CEILING x LIMIT a window). At EVENT_AT seconds:
 # restart stops Redis (SHUTDOWN NOSAVE: its data is lost) and starts it again DOWN seconds later on the same port;
 # failover kills the primary (SIGKILL). Reports, per scenario: admissions of the watched client in every 60 s slice and in the worst 59 s sliding
-# window (two instances together), switches to the failure mode, time degraded and store errors (each instance's
+# window (two instances together), the same for the attacker, switches to the failure mode, time degraded and store errors (each instance's
 # /metrics), 5xx and transport errors, background requests denied, p99 and max latency, and for restart/failover when
 # decisions reached Redis again (the first script run to the end there; for failover also when the replica was
 # promoted and when the sentinels named it).
@@ -24,7 +29,8 @@
 #
 # SERVER_BIN runs another build of the service (a reference, e.g. an earlier commit built elsewhere); FORMAT=row prints
 # one markdown table row (label, scenario, per-slice and worst-window admissions, switches, time degraded, store
-# errors, 5xx, transport errors, background requests denied, p99, max latency, recovery timing) instead of the table, to gather rounds.
+# errors, 5xx, transport errors, background requests denied, p99, max latency, recovery timing, the attacker's
+# per-slice and worst-window admissions) instead of the table, to gather rounds.
 #
 # Only 127.0.0.1 is contacted. Everything started here is stopped on exit.
 set -euo pipefail
@@ -43,6 +49,8 @@ SERVER_BIN=${SERVER_BIN:-}         # another build of Floodgate.Server to run (d
 LABEL=${LABEL:-this}               # its name in FORMAT=row
 FORMAT=${FORMAT:-table}            # table | row
 WATCHED=${WATCHED:-10.20.30.40}    # the watched client's address (X-Forwarded-For); outside the background's ranges
+ATTACK=${ATTACK:-20}               # requests/s of the attacker rotating pinned made-up keys, per instance (0: none)
+CEILING=${CEILING:-10}             # Floodgate:Identification:MaxIdentitiesPerAddress, and the attacker's keys per instance
 
 for program in redis-server redis-cli dotnet python3 curl; do
   command -v "$program" >/dev/null || { echo "$program is required" >&2; exit 1; }
@@ -125,7 +133,8 @@ start_service() {
       --contentRoot "$server_bin" --Logging:LogLevel:Default=Warning --Logging:LogLevel:Floodgate="${FLOODGATE_LOG:-Warning}" \
       --Floodgate:Redis:Configuration="$configuration" --Floodgate:Redis:Instances=2 \
       --Floodgate:Rules:0:Limit="$LIMIT/minute" --Floodgate:Rules:0:Algorithm=SlidingWindowLog \
-      --Floodgate:Penalty:Enabled=false --Floodgate:ForwardedHeaders:TrustedProxies:0=127.0.0.1 >"$work/$name/out.log" 2>&1) &
+      --Floodgate:Penalty:Enabled=false --Floodgate:ForwardedHeaders:TrustedProxies:0=127.0.0.1 \
+      --Floodgate:Identification:MaxIdentitiesPerAddress="$CEILING" >"$work/$name/out.log" 2>&1) &
     pid=$!
     for _ in $(seq 1 1200); do
       if curl -sf "http://127.0.0.1:$port/health" >/dev/null; then
@@ -149,7 +158,7 @@ service_ports=()
 start_service a
 start_service b
 
-echo "Load: $RATE/s over 20,000 clients + $PROBE/s per instance from the watched client ($WATCHED), ${DURATION}s, scenario $SCENARIO ..." >&2
+echo "Load: $RATE/s over 20,000 clients + $PROBE/s per instance from the watched client ($WATCHED) + $ATTACK/s per instance from the attacker, ${DURATION}s, scenario $SCENARIO ..." >&2
 start=$(now_ms)
 load_pids=()
 for i in 0 1; do
@@ -160,6 +169,11 @@ for i in 0 1; do
   "${load[@]}" --url "http://127.0.0.1:$port/api/data" --rate "$PROBE" --header "X-Forwarded-For:$WATCHED" \
     --duration "${DURATION}s" --json >"$work/probe$i.json" 2>/dev/null &
   load_pids+=($!)
+  if [ "$ATTACK" -gt 0 ]; then
+    "${load[@]}" --url "http://127.0.0.1:$port/api/data" --rate "$ATTACK" --identity api-key --clients "$CEILING" \
+      --first-client $((i * CEILING)) --duration "${DURATION}s" --json >"$work/attack$i.json" 2>/dev/null &
+    load_pids+=($!)
+  fi
 done
 pids+=("${load_pids[@]}")
 
@@ -212,20 +226,25 @@ esac
 for pid in "${load_pids[@]}"; do wait "$pid" || true; done
 for i in 0 1; do curl -s "http://127.0.0.1:${service_ports[$i]}/metrics" >"$work/metrics$i.txt"; done
 
-python3 - "$work" "$SCENARIO" "$RATE" "$PROBE" "$DURATION" "$LIMIT" "$LABEL" "$FORMAT" <<'EOF'
-import json, sys
+python3 - "$work" "$SCENARIO" "$RATE" "$PROBE" "$DURATION" "$LIMIT" "$LABEL" "$FORMAT" "$ATTACK" "$CEILING" <<'EOF'
+import json, os, sys
 work, scenario, rate, probe, duration, limit, label, form = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6]), sys.argv[7], sys.argv[8]
+attack, ceiling = int(sys.argv[9]), int(sys.argv[10])
 load = lambda name: json.load(open(f"{work}/{name}.json"))
 probes = [load("probe0"), load("probe1")]
 backgrounds = [load("background0"), load("background1")]
-seconds = max(len(p["seconds"]) for p in probes)
-allowed = [0] * seconds
-for p in probes:
-    for s in p["seconds"]:
-        if s["second"] < seconds:
-            allowed[s["second"]] += s["allowed"]
-slices = [sum(allowed[i:i + 60]) for i in range(0, seconds - 59, 60)]
-worst = max(sum(allowed[i:i + 59]) for i in range(0, max(1, seconds - 58)))
+attackers = [load(f"attack{i}") for i in range(2)] if os.path.exists(f"{work}/attack0.json") else []
+def admissions(runs):
+    """Admissions of both instances together per 60 s slice, and the most in any 59 s window."""
+    seconds = max(len(r["seconds"]) for r in runs)
+    allowed = [0] * seconds
+    for r in runs:
+        for s in r["seconds"]:
+            if s["second"] < seconds:
+                allowed[s["second"]] += s["allowed"]
+    return [sum(allowed[i:i + 60]) for i in range(0, seconds - 59, 60)], max(sum(allowed[i:i + 59]) for i in range(0, max(1, seconds - 58)))
+slices, worst = admissions(probes)
+attack_slices, attack_worst = admissions(attackers) if attackers else ([], 0)
 events = dict(line.split() for line in open(f"{work}/events")) if open(f"{work}/events").read().strip() else {}
 def metric(text, name):
     """The sum of a metric's series; NaN when the build does not export it."""
@@ -234,7 +253,7 @@ def metric(text, name):
 metrics = [open(f"{work}/metrics{i}.txt").read() for i in range(2)]
 def status5xx(run):
     return sum(v for k, v in run["throttledByStatus"].items() if k.startswith("5")) + sum(v for k, v in run["errorsByKind"].items() if k.startswith("HTTP 5"))
-runs = backgrounds + probes
+runs = backgrounds + probes + attackers
 fivexx = sum(status5xx(r) for r in runs)
 transport = sum(r['errors'] for r in runs) - sum(v for r in runs for k, v in r['errorsByKind'].items() if k.startswith('HTTP'))
 # Background clients are each under their limit: any of their requests denied was denied by something else (a call
@@ -255,7 +274,7 @@ if form == "row":
     timing = after_kill() if events else ""
     p99 = "/".join(f"{b['latency']['p99']:.0f}" for b in backgrounds)
     top = "/".join(f"{b['latency']['max']:.0f}" for b in backgrounds)
-    print(f"| {label} | {scenario} | {', '.join(map(str, slices))} | {worst} | {switches[0]:.0f}/{switches[1]:.0f} | {degraded[0]:.1f}/{degraded[1]:.1f} | {store_errors[0]:.0f}/{store_errors[1]:.0f} | {fivexx} | {transport} | {background_denied} | {p99} | {top} | {timing} |")
+    print(f"| {label} | {scenario} | {', '.join(map(str, slices))} | {worst} | {switches[0]:.0f}/{switches[1]:.0f} | {degraded[0]:.1f}/{degraded[1]:.1f} | {store_errors[0]:.0f}/{store_errors[1]:.0f} | {fivexx} | {transport} | {background_denied} | {p99} | {top} | {timing} | {', '.join(map(str, attack_slices)) or '-'} | {attack_worst if attackers else '-'} |")
     sys.exit(0)
 print(f"### scenario `{scenario}`: {rate}/s over 20,000 clients + {2 * probe}/s from one watched client, {duration} s, two instances")
 print()
@@ -269,6 +288,9 @@ print(f"| requests sent / 5xx / transport errors | {sum(r['sent'] for r in runs)
 print(f"| background requests / denied (each client under its limit) | {sum(r['sent'] for r in backgrounds)} / {background_denied} |")
 print(f"| background p99 / max latency (ms), instance a, b | {backgrounds[0]['latency']['p99']:.1f} / {backgrounds[0]['latency']['max']:.0f}, {backgrounds[1]['latency']['p99']:.1f} / {backgrounds[1]['latency']['max']:.0f} |")
 print(f"| background achieved rate (/s) | {sum(r['achievedRate'] for r in backgrounds):.0f} |")
+if attackers:
+    print(f"| attacker ({2 * attack}/s, {ceiling} made-up keys pinned to each instance), admissions per 60 s slice | {', '.join(map(str, attack_slices))} |")
+    print(f"| attacker, most admissions in any 59 s window (bound {ceiling * limit + limit}; a count per instance: {2 * ceiling * limit}) | {attack_worst} |")
 if events:
     print(f"| after the kill at {int(events['kill']) / 1000:.1f} s | {after_kill()} |")
 EOF
