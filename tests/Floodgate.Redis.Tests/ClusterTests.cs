@@ -176,6 +176,28 @@ public sealed class ClusterTests(ClusterFixture fixture)
         }
     }
 
+    [Fact]
+    public async Task IdentityCeiling_OfAddressesInDifferentSlots_IsCountedOnTheNodeThatOwnsEach()
+    {
+        var connection = fixture.Require();
+        var ledger = new RedisIdentityLedger(connection, new RedisStoreOptions { KeyPrefix = RedisFixture.UniquePrefix(), Timeout = TimeSpan.FromSeconds(5) });
+        var owners = fixture.Cluster!.SlotOwners();
+        var addresses = Enumerable.Range(0, 12).Select(i => $"ip:198.51.100.{i}").ToArray();
+
+        foreach (var address in addresses)
+        {
+            Assert.True(await ledger.AdmitAsync(address, "key:1", 2, TimeSpan.FromHours(1), Token));
+            Assert.True(await ledger.AdmitAsync(address, "key:2", 2, TimeSpan.FromHours(1), Token));
+            Assert.False(await ledger.AdmitAsync(address, "key:3", 2, TimeSpan.FromHours(1), Token));
+        }
+
+        Assert.Equal(3, addresses.Select(a => owners[connection.HashSlot(ledger.Key(a))]).Distinct().Count());
+        foreach (var address in addresses)
+        {
+            Assert.Equal(["!"], ((object?[])fixture.OwnerOf(ledger.Key(address)).Call("SMEMBERS", ledger.Key(address))!).Cast<string>());
+        }
+    }
+
     /// <summary>Two client ids whose keys are in slots other than the global key's, owned by other nodes where possible.</summary>
     private (string First, string Second) ClientsInOtherSlots(IConnectionMultiplexer connection, RedisRateLimitStore store, RateLimit global, RateLimit perClient)
     {
