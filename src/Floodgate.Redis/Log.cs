@@ -36,4 +36,10 @@ internal static partial class Log
 
     [LoggerMessage(111, LogLevel.Error, "A Redis call of the identity ceiling failed for a reason other than an outage; this is a bug, and the caller gets the exception")]
     public static partial void IdentityLedgerCallFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(112, LogLevel.Information, "What memory admitted during the outage is counted in Redis again: {Keys} keys")]
+    public static partial void CarriedBack(ILogger logger, int keys);
+
+    [LoggerMessage(113, LogLevel.Warning, "Redis went away again while the outage's admissions were counted back ({Carried} of {Keys} keys); the rest waits for the next recovery")]
+    public static partial void CarryBackInterrupted(ILogger logger, int carried, int keys, Exception exception);
 }

@@ -20,7 +20,7 @@ namespace Floodgate.Redis;
 /// the <see cref="RedisFailureMode"/> answers. Any other error (a script error, a bug of ours) is logged as an error,
 /// reported by the health check and thrown to the caller: it is never mistaken for an outage.
 /// </summary>
-public sealed class RedisRateLimitStore : RateLimitStore, IDisposable
+public sealed partial class RedisRateLimitStore : RateLimitStore, IDisposable
 {
     /// <summary>
     /// State lives on the primary: a replica's answer is never a decision. While no primary is known (a failover under
@@ -563,7 +563,13 @@ public sealed class RedisRateLimitStore : RateLimitStore, IDisposable
                 }
             }
 
-            return await _fallback.AcquireAllAsync(shares.AsMemory(0, requests.Length), decisions, cancellationToken).ConfigureAwait(false);
+            var decision = await _fallback.AcquireAllAsync(shares.AsMemory(0, requests.Length), decisions, cancellationToken).ConfigureAwait(false);
+            if (decision.IsAllowed)
+            {
+                Owe(requests.Span);
+            }
+
+            return decision;
         }
         finally
         {
@@ -642,6 +648,7 @@ public sealed class RedisRateLimitStore : RateLimitStore, IDisposable
         {
             Log.RedisRecovered(_logger);
             DegradedChanged?.Invoke(false);
+            StartCarryBack();
         }
     }
 }

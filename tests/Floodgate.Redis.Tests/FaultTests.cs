@@ -181,4 +181,63 @@ public sealed class FaultTests
             await Task.Delay(20);
         }
     }
+
+    /// <summary>
+    /// An outage in which Redis keeps its state (here it turns read-only, as a primary does when it becomes a replica):
+    /// what memory admitted meanwhile is counted in Redis once it answers again, so that a client partway through its
+    /// limit does not get the rest of it twice, once from memory and once from Redis.
+    /// </summary>
+    [Fact]
+    public async Task AdmissionsDuringAnOutage_AreCountedInRedisWhenItAnswersAgain()
+    {
+        using var server = RedisServer.StartOrSkip();
+        using var connection = FloodgateRedisBuilderExtensions.Connect(new RedisStoreOptions { Configuration = server.Endpoint });
+        using var store = new RedisRateLimitStore(connection, new RedisStoreOptions
+        {
+            KeyPrefix = RedisFixture.UniquePrefix(),
+            FailureMode = RedisFailureMode.FallbackToMemory,
+            Instances = 2,
+            Timeout = TimeSpan.FromSeconds(5),
+            RetryInterval = TimeSpan.FromMilliseconds(100),
+        });
+        var limit = new RateLimit(50, TimeSpan.FromHours(1), RateLimitAlgorithm.SlidingWindowLog);
+
+        var inRedis = await AdmittedAsync(store, limit, 20);
+        server.Call("REPLICAOF", "127.0.0.1", RedisServer.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var inMemory = await AdmittedAsync(store, limit, 50);
+        Assert.True(store.IsDegraded);
+
+        // Writable again: another client's request is the first that Redis decides, and ends the outage.
+        server.Call("REPLICAOF", "NO", "ONE");
+        await Poll.UntilAsync(
+            async () =>
+            {
+                await store.AcquireAsync("another client", limit, 1, Token);
+                return !store.IsDegraded;
+            },
+            TimeSpan.FromSeconds(30),
+            "Redis to decide again",
+            Token);
+        await store.CarryBack.WaitAsync(TimeSpan.FromSeconds(30), Token);
+        var afterwards = await AdmittedAsync(store, limit, 50);
+
+        // 20 in Redis, then this instance's share of the 30 left (15) from memory, then only what Redis has left.
+        Assert.Equal(20, inRedis);
+        Assert.Equal(15, inMemory);
+        Assert.Equal(15, afterwards);
+        Assert.Equal(50L, server.Call("LLEN", store.StateKey("client", limit)));
+    }
+
+    private static CancellationToken Token => TestContext.Current.CancellationToken;
+
+    private static async Task<int> AdmittedAsync(RedisRateLimitStore store, RateLimit limit, int attempts)
+    {
+        var admitted = 0;
+        for (var i = 0; i < attempts; i++)
+        {
+            admitted += (await store.AcquireAsync("client", limit, 1, Token)).IsAllowed ? 1 : 0;
+        }
+
+        return admitted;
+    }
 }
