@@ -14,10 +14,13 @@
 # (--first-client), as through a load balancer that keeps his connections: the identity ceiling, counted in Redis for
 # both instances, lets at most CEILING of them stand for themselves, so he gets at most CEILING x LIMIT + LIMIT in the
 # window in which his address goes over the ceiling and LIMIT in each window after; a count per instance would let
-# all 2 x CEILING keys stand (2 x CEILING x LIMIT a window). At EVENT_AT seconds:
+# all 2 x CEILING keys stand (2 x CEILING x LIMIT a window). A late client (LATE, X-Forwarded-For) sends LATE_RATE
+# requests/s per instance, under its limit, from the start, and from EVENT_AT on also PROBE requests/s per instance:
+# it has spent part of its limit when the event comes and then wants more than the rest, the case the README's bound
+# for a restart that loses Redis's data (twice the limit) is about. At EVENT_AT seconds:
 # restart stops Redis (SHUTDOWN NOSAVE: its data is lost) and starts it again DOWN seconds later on the same port;
 # failover kills the primary (SIGKILL). Reports, per scenario: admissions of the watched client in every 60 s slice and in the worst 59 s sliding
-# window (two instances together), the same for the attacker, switches to the failure mode, time degraded and store errors (each instance's
+# window (two instances together), the same for the attacker, the late client's worst 59 s window, switches to the failure mode, time degraded and store errors (each instance's
 # /metrics), 5xx and transport errors, background requests denied, p99 and max latency, and for restart/failover when
 # decisions reached Redis again (the first script run to the end there; for failover also when the replica was
 # promoted and when the sentinels named it).
@@ -30,7 +33,7 @@
 # SERVER_BIN runs another build of the service (a reference, e.g. an earlier commit built elsewhere); FORMAT=row prints
 # one markdown table row (label, scenario, per-slice and worst-window admissions, switches, time degraded, store
 # errors, 5xx, transport errors, background requests denied, p99, max latency, recovery timing, the attacker's
-# per-slice and worst-window admissions) instead of the table, to gather rounds.
+# per-slice and worst-window admissions, the late client's worst window) instead of the table, to gather rounds.
 #
 # Only 127.0.0.1 is contacted. Everything started here is stopped on exit.
 set -euo pipefail
@@ -51,6 +54,8 @@ FORMAT=${FORMAT:-table}            # table | row
 WATCHED=${WATCHED:-10.20.30.40}    # the watched client's address (X-Forwarded-For); outside the background's ranges
 ATTACK=${ATTACK:-20}               # requests/s of the attacker rotating pinned made-up keys, per instance (0: none)
 CEILING=${CEILING:-10}             # Floodgate:Identification:MaxIdentitiesPerAddress, and the attacker's keys per instance
+LATE=${LATE:-10.20.30.41}          # the late client's address (X-Forwarded-For)
+LATE_RATE=${LATE_RATE:-0.2}        # its requests/s per instance before the event (0.4/s in all: 20 by 50 s, under 50)
 
 for program in redis-server redis-cli dotnet python3 curl; do
   command -v "$program" >/dev/null || { echo "$program is required" >&2; exit 1; }
@@ -169,6 +174,9 @@ for i in 0 1; do
   "${load[@]}" --url "http://127.0.0.1:$port/api/data" --rate "$PROBE" --header "X-Forwarded-For:$WATCHED" \
     --duration "${DURATION}s" --json >"$work/probe$i.json" 2>/dev/null &
   load_pids+=($!)
+  "${load[@]}" --url "http://127.0.0.1:$port/api/data" --rate "$LATE_RATE" --header "X-Forwarded-For:$LATE" \
+    --duration "${DURATION}s" --json >"$work/late$i.json" 2>/dev/null &
+  load_pids+=($!)
   if [ "$ATTACK" -gt 0 ]; then
     "${load[@]}" --url "http://127.0.0.1:$port/api/data" --rate "$ATTACK" --identity api-key --clients "$CEILING" \
       --first-client $((i * CEILING)) --duration "${DURATION}s" --json >"$work/attack$i.json" 2>/dev/null &
@@ -182,6 +190,15 @@ pids+=("${load_pids[@]}")
 events="$work/events"
 : >"$events"
 sleep "$EVENT_AT"
+# The late client wants more from now on: PROBE requests/s per instance until the end (its start is kept apart from the
+# events: the seconds of these runs count from it).
+echo $(( $(now_ms) - start )) >"$work/late-flood-start"
+for i in 0 1; do
+  "${load[@]}" --url "http://127.0.0.1:${service_ports[$i]}/api/data" --rate "$PROBE" --header "X-Forwarded-For:$LATE" \
+    --duration "$((DURATION - EVENT_AT))s" --json >"$work/late-flood$i.json" 2>/dev/null &
+  load_pids+=($!)
+  pids+=($!)
+done
 case $SCENARIO in
   restart)
     echo "kill $(( $(now_ms) - start ))" >>"$events"
@@ -226,7 +243,7 @@ esac
 for pid in "${load_pids[@]}"; do wait "$pid" || true; done
 for i in 0 1; do curl -s "http://127.0.0.1:${service_ports[$i]}/metrics" >"$work/metrics$i.txt"; done
 
-python3 - "$work" "$SCENARIO" "$RATE" "$PROBE" "$DURATION" "$LIMIT" "$LABEL" "$FORMAT" "$ATTACK" "$CEILING" <<'EOF'
+python3 - "$work" "$SCENARIO" "$RATE" "$PROBE" "$DURATION" "$LIMIT" "$LABEL" "$FORMAT" "$ATTACK" "$CEILING" "$LATE_RATE" <<'EOF'
 import json, os, sys
 work, scenario, rate, probe, duration, limit, label, form = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6]), sys.argv[7], sys.argv[8]
 attack, ceiling = int(sys.argv[9]), int(sys.argv[10])
@@ -234,17 +251,24 @@ load = lambda name: json.load(open(f"{work}/{name}.json"))
 probes = [load("probe0"), load("probe1")]
 backgrounds = [load("background0"), load("background1")]
 attackers = [load(f"attack{i}") for i in range(2)] if os.path.exists(f"{work}/attack0.json") else []
-def admissions(runs):
-    """Admissions of both instances together per 60 s slice, and the most in any 59 s window."""
-    seconds = max(len(r["seconds"]) for r in runs)
+lates = [load("late0"), load("late1")]
+late_floods = [load("late-flood0"), load("late-flood1")]
+late_offset = int(open(f"{work}/late-flood-start").read()) // 1000
+def admissions(runs, offsets=None):
+    """Admissions of both instances together per 60 s slice, and the most in any 59 s window; a run's seconds count
+    from its own start, offsets[i] seconds after the others'."""
+    offsets = offsets or [0] * len(runs)
+    seconds = max(len(r["seconds"]) + o for r, o in zip(runs, offsets))
     allowed = [0] * seconds
-    for r in runs:
+    for r, o in zip(runs, offsets):
         for s in r["seconds"]:
-            if s["second"] < seconds:
-                allowed[s["second"]] += s["allowed"]
+            if s["second"] + o < seconds:
+                allowed[s["second"] + o] += s["allowed"]
     return [sum(allowed[i:i + 60]) for i in range(0, seconds - 59, 60)], max(sum(allowed[i:i + 59]) for i in range(0, max(1, seconds - 58)))
 slices, worst = admissions(probes)
 attack_slices, attack_worst = admissions(attackers) if attackers else ([], 0)
+late_slices, late_worst = admissions(lates + late_floods, [0, 0, late_offset, late_offset])
+late_bound = {"steady": limit, "failover": limit * 11 // 10, "restart": 2 * limit}[scenario]
 events = dict(line.split() for line in open(f"{work}/events")) if open(f"{work}/events").read().strip() else {}
 def metric(text, name):
     """The sum of a metric's series; NaN when the build does not export it."""
@@ -253,7 +277,7 @@ def metric(text, name):
 metrics = [open(f"{work}/metrics{i}.txt").read() for i in range(2)]
 def status5xx(run):
     return sum(v for k, v in run["throttledByStatus"].items() if k.startswith("5")) + sum(v for k, v in run["errorsByKind"].items() if k.startswith("HTTP 5"))
-runs = backgrounds + probes + attackers
+runs = backgrounds + probes + attackers + lates + late_floods
 fivexx = sum(status5xx(r) for r in runs)
 transport = sum(r['errors'] for r in runs) - sum(v for r in runs for k, v in r['errorsByKind'].items() if k.startswith('HTTP'))
 # Background clients are each under their limit: any of their requests denied was denied by something else (a call
@@ -274,7 +298,7 @@ if form == "row":
     timing = after_kill() if events else ""
     p99 = "/".join(f"{b['latency']['p99']:.0f}" for b in backgrounds)
     top = "/".join(f"{b['latency']['max']:.0f}" for b in backgrounds)
-    print(f"| {label} | {scenario} | {', '.join(map(str, slices))} | {worst} | {switches[0]:.0f}/{switches[1]:.0f} | {degraded[0]:.1f}/{degraded[1]:.1f} | {store_errors[0]:.0f}/{store_errors[1]:.0f} | {fivexx} | {transport} | {background_denied} | {p99} | {top} | {timing} | {', '.join(map(str, attack_slices)) or '-'} | {attack_worst if attackers else '-'} |")
+    print(f"| {label} | {scenario} | {', '.join(map(str, slices))} | {worst} | {switches[0]:.0f}/{switches[1]:.0f} | {degraded[0]:.1f}/{degraded[1]:.1f} | {store_errors[0]:.0f}/{store_errors[1]:.0f} | {fivexx} | {transport} | {background_denied} | {p99} | {top} | {timing} | {', '.join(map(str, attack_slices)) or '-'} | {attack_worst if attackers else '-'} | {late_worst} (bound {late_bound}) |")
     sys.exit(0)
 print(f"### scenario `{scenario}`: {rate}/s over 20,000 clients + {2 * probe}/s from one watched client, {duration} s, two instances")
 print()
@@ -288,6 +312,7 @@ print(f"| requests sent / 5xx / transport errors | {sum(r['sent'] for r in runs)
 print(f"| background requests / denied (each client under its limit) | {sum(r['sent'] for r in backgrounds)} / {background_denied} |")
 print(f"| background p99 / max latency (ms), instance a, b | {backgrounds[0]['latency']['p99']:.1f} / {backgrounds[0]['latency']['max']:.0f}, {backgrounds[1]['latency']['p99']:.1f} / {backgrounds[1]['latency']['max']:.0f} |")
 print(f"| background achieved rate (/s) | {sum(r['achievedRate'] for r in backgrounds):.0f} |")
+print(f"| late client ({2 * float(sys.argv[11]):g}/s, then also {2 * probe}/s from {late_offset} s), admissions per 60 s slice / most in any 59 s window (bound {late_bound}) | {', '.join(map(str, late_slices))} / {late_worst} |")
 if attackers:
     print(f"| attacker ({2 * attack}/s, {ceiling} made-up keys pinned to each instance), admissions per 60 s slice | {', '.join(map(str, attack_slices))} |")
     print(f"| attacker, most admissions in any 59 s window (bound {ceiling * limit + limit}; a count per instance: {2 * ceiling * limit}) | {attack_worst} |")
