@@ -40,6 +40,6 @@ internal static partial class Log
     [LoggerMessage(112, LogLevel.Information, "What memory admitted during the outage is counted in Redis again: {Keys} keys")]
     public static partial void CarriedBack(ILogger logger, int keys);
 
-    [LoggerMessage(113, LogLevel.Warning, "Redis went away again while the outage's admissions were counted back ({Carried} of {Keys} keys); the rest waits for the next recovery")]
-    public static partial void CarryBackInterrupted(ILogger logger, int carried, int keys, Exception exception);
+    [LoggerMessage(113, LogLevel.Warning, "Redis went away again while the outage's admissions were counted back ({Carried} of {Keys} keys); the rest is counted after the next call that succeeds")]
+    public static partial void CarryBackInterrupted(ILogger logger, int carried, int keys);
 }

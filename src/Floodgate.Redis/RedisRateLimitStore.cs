@@ -414,6 +414,13 @@ public sealed partial class RedisRateLimitStore : RateLimitStore, IDisposable
 
     private async Task<RedisResult[]> EvaluateAsync(RedisKey[] keys, RedisValue[] arguments, TimeSpan? timeout = null)
     {
+        // Redis answers again after an outage: what memory admitted meanwhile is counted there first.
+        var carryBack = Volatile.Read(ref _carryBack);
+        if (!carryBack.IsCompleted)
+        {
+            await carryBack.ConfigureAwait(false);
+        }
+
         var wait = timeout ?? _options.Timeout;
         Interlocked.Increment(ref _roundTrips);
         var result = await RedisScripts.EvaluateAsync(_redis.GetDatabase(), RedisScripts.BatchSha1, RedisScripts.Batch, keys, arguments, wait, _timeProvider, CancellationToken.None).ConfigureAwait(false);
@@ -649,6 +656,10 @@ public sealed partial class RedisRateLimitStore : RateLimitStore, IDisposable
             Log.RedisRecovered(_logger);
             DegradedChanged?.Invoke(false);
             StartCarryBack();
+        }
+        else
+        {
+            CarryBackIfDue();
         }
     }
 }
