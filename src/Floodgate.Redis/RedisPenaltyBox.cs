@@ -50,7 +50,7 @@ public sealed class RedisPenaltyBox : IPenaltyBox, IDisposable
     private long _markers;
     private Tuple<string, TaskCompletionSource>? _marker;
     private long _lastSyncAttempt;
-    private bool _subscribed;
+    private Task? _subscription;
 
     /// <summary>Creates the box on a shared multiplexer; <paramref name="fallback"/> bans while Redis cannot be reached.</summary>
     public RedisPenaltyBox(
@@ -320,11 +320,7 @@ public sealed class RedisPenaltyBox : IPenaltyBox, IDisposable
             try
             {
                 var subscriber = _redis.GetSubscriber();
-                if (!Volatile.Read(ref _subscribed))
-                {
-                    await subscriber.SubscribeAsync(_channel, OnAnnouncement).WaitAsync(_options.Timeout * 4, _timeProvider).ConfigureAwait(false);
-                    Volatile.Write(ref _subscribed, true);
-                }
+                await Subscription(subscriber).WaitAsync(_options.Timeout * 4, _timeProvider).ConfigureAwait(false);
 
                 // The subscription must be live before the index is read, or a ban announced in between is lost (after a
                 // reconnect the client subscribes again on its own, and may not have yet): a marker sent through the
@@ -361,7 +357,31 @@ public sealed class RedisPenaltyBox : IPenaltyBox, IDisposable
         }
     }
 
-    private void OnAnnouncement(RedisChannel channel, RedisValue message)
+    /// <summary>
+    /// The one subscription to the announcements, made once (a call that timed out is waited for again, not repeated:
+    /// a second subscription would deliver each announcement twice, in no order between the two). Its messages are
+    /// handled one at a time in the order Redis sent them: a handler subscribed without a queue may run them
+    /// concurrently, and an unban applied before the ban it lifts would bring the ban back.
+    /// </summary>
+    private Task Subscription(ISubscriber subscriber)
+    {
+        var subscription = Volatile.Read(ref _subscription);
+        if (subscription is null || subscription.IsFaulted || subscription.IsCanceled)
+        {
+            subscription = SubscribeAsync(subscriber);
+            Volatile.Write(ref _subscription, subscription);
+        }
+
+        return subscription;
+    }
+
+    private async Task SubscribeAsync(ISubscriber subscriber)
+    {
+        var queue = await subscriber.SubscribeAsync(_channel).ConfigureAwait(false);
+        queue.OnMessage(message => OnAnnouncement(message.Message));
+    }
+
+    private void OnAnnouncement(RedisValue message)
     {
         var bytes = ((ReadOnlyMemory<byte>)message).Span;
         if (bytes.StartsWith("m:"u8))
