@@ -109,15 +109,6 @@ public sealed partial class RedisRateLimitStore
         }
     }
 
-    /// <summary>One call of the batch script for one request, outside the lanes and the wait for a carrying back.</summary>
-    private async Task<RedisResult[]> ConsumeInRedisAsync(string key, RateLimit limit, long cost) =>
-        (RedisResult[])(await RedisScripts.EvaluateAsync(
-            _redis.GetDatabase(),
-            RedisScripts.BatchSha1,
-            RedisScripts.Batch,
-            [Known(key, limit).StateKey],
-            Arguments([new RateLimitRequest(key, limit, cost)], consume: true),
-            _options.Timeout,
-            _timeProvider,
-            CancellationToken.None).ConfigureAwait(false))!;
+    private Task<RedisResult[]> ConsumeInRedisAsync(string key, RateLimit limit, long cost) =>
+        EvaluateNowAsync([Known(key, limit).StateKey], Arguments([new RateLimitRequest(key, limit, cost)], consume: true));
 }

@@ -412,18 +412,24 @@ public sealed partial class RedisRateLimitStore : RateLimitStore, IDisposable
         return true;
     }
 
-    private async Task<RedisResult[]> EvaluateAsync(RedisKey[] keys, RedisValue[] arguments, TimeSpan? timeout = null)
+    /// <summary>One call of the batch script; after an outage, once what memory admitted meanwhile is counted in Redis.</summary>
+    private Task<RedisResult[]> EvaluateAsync(RedisKey[] keys, RedisValue[] arguments, TimeSpan? timeout = null)
     {
-        // Redis answers again after an outage: what memory admitted meanwhile is counted there first.
         var carryBack = Volatile.Read(ref _carryBack);
-        if (!carryBack.IsCompleted)
-        {
-            await carryBack.ConfigureAwait(false);
-        }
+        return carryBack.IsCompleted ? EvaluateNowAsync(keys, arguments, timeout) : EvaluateAfterAsync(carryBack, keys, arguments, timeout);
+    }
 
-        var wait = timeout ?? _options.Timeout;
+    private async Task<RedisResult[]> EvaluateAfterAsync(Task carryBack, RedisKey[] keys, RedisValue[] arguments, TimeSpan? timeout)
+    {
+        await carryBack.ConfigureAwait(false);
+        return await EvaluateNowAsync(keys, arguments, timeout).ConfigureAwait(false);
+    }
+
+    /// <summary>One call of the batch script, without waiting for a carrying back (which makes these calls itself).</summary>
+    private async Task<RedisResult[]> EvaluateNowAsync(RedisKey[] keys, RedisValue[] arguments, TimeSpan? timeout = null)
+    {
         Interlocked.Increment(ref _roundTrips);
-        var result = await RedisScripts.EvaluateAsync(_redis.GetDatabase(), RedisScripts.BatchSha1, RedisScripts.Batch, keys, arguments, wait, _timeProvider, CancellationToken.None).ConfigureAwait(false);
+        var result = await RedisScripts.EvaluateAsync(_redis.GetDatabase(), RedisScripts.BatchSha1, RedisScripts.Batch, keys, arguments, timeout ?? _options.Timeout, _timeProvider, CancellationToken.None).ConfigureAwait(false);
         return (RedisResult[])result!;
     }
 

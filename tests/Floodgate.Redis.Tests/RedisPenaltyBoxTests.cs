@@ -151,13 +151,8 @@ public sealed class RedisPenaltyBoxTests(RedisFixture redis)
     [Fact]
     public async Task TwoInstances_ViolationsAddUp_AndABanOnOneHoldsOnTheOther()
     {
-        var server = redis.Server ?? throw new InvalidOperationException();
-        redis.Require();
-        var prefix = RedisFixture.UniquePrefix();
-        using var connectionA = await ConnectionMultiplexer.ConnectAsync(server.Endpoint);
-        using var connectionB = await ConnectionMultiplexer.ConnectAsync(server.Endpoint);
-        using var instanceA = ServerClockBox(connectionA, prefix, Rules());
-        using var instanceB = ServerClockBox(connectionB, prefix, Rules());
+        using var two = await TwoInstancesAsync(mirrorsLoaded: false);
+        var (server, instanceA, instanceB) = (two.Server, two.A, two.B);
 
         Assert.Null(await instanceA.RecordViolationAsync("client", Token));
         Assert.Null(await instanceB.RecordViolationAsync("client", Token));
@@ -173,14 +168,8 @@ public sealed class RedisPenaltyBoxTests(RedisFixture redis)
     [Fact]
     public async Task UnbanOnOneInstance_LiftsTheBanOnBoth_AndForgetsViolations()
     {
-        var server = redis.Server ?? throw new InvalidOperationException();
-        redis.Require();
-        var prefix = RedisFixture.UniquePrefix();
-        using var connectionA = await ConnectionMultiplexer.ConnectAsync(server.Endpoint);
-        using var connectionB = await ConnectionMultiplexer.ConnectAsync(server.Endpoint);
-        using var instanceA = ServerClockBox(connectionA, prefix, Rules());
-        using var instanceB = ServerClockBox(connectionB, prefix, Rules());
-        await Poll.UntilAsync(() => instanceA.MirrorIsCurrent && instanceB.MirrorIsCurrent, TimeSpan.FromSeconds(10), "both ban mirrors to load", Token);
+        using var two = await TwoInstancesAsync(mirrorsLoaded: true);
+        var (server, prefix, instanceA, instanceB) = (two.Server, two.Prefix, two.A, two.B);
         await instanceB.RecordViolationAsync("client", Token); // two of the three that ban, before the ban
         await instanceB.RecordViolationAsync("client", Token);
         await instanceB.BanAsync("client", TimeSpan.FromHours(1), "operator", Token);
@@ -202,14 +191,8 @@ public sealed class RedisPenaltyBoxTests(RedisFixture redis)
     [Fact]
     public async Task BanOnOneInstance_RefusesOnTheOtherWithin100Milliseconds_WithoutARoundTripPerCheck()
     {
-        var server = redis.Server ?? throw new InvalidOperationException();
-        redis.Require();
-        var prefix = RedisFixture.UniquePrefix();
-        using var connectionA = await ConnectionMultiplexer.ConnectAsync(server.Endpoint);
-        using var connectionB = await ConnectionMultiplexer.ConnectAsync(server.Endpoint);
-        using var instanceA = ServerClockBox(connectionA, prefix, Rules());
-        using var instanceB = ServerClockBox(connectionB, prefix, Rules());
-        await Poll.UntilAsync(() => instanceA.MirrorIsCurrent && instanceB.MirrorIsCurrent, TimeSpan.FromSeconds(10), "both ban mirrors to load", Token);
+        using var two = await TwoInstancesAsync(mirrorsLoaded: true);
+        var (server, prefix, instanceA, instanceB) = (two.Server, two.Prefix, two.A, two.B);
 
         // A check is answered from the mirror: complete before it returns, no call to Redis.
         Assert.Null(AnsweredAtOnce(instanceB.GetBanAsync("client", Token)));
@@ -412,6 +395,34 @@ public sealed class RedisPenaltyBoxTests(RedisFixture redis)
         new(connection, new RedisStoreOptions { KeyPrefix = prefix, UseApplicationClock = true, Timeout = TimeSpan.FromSeconds(5) }, rules, timeProvider: _time);
 
     /// <summary>A box on Redis TIME, the production clock: for tests that do not advance time.</summary>
+    /// <summary>Two instances, a connection each, sharing a fresh prefix on the fixture's server; their ban mirrors loaded when asked.</summary>
+    private async Task<TwoInstances> TwoInstancesAsync(bool mirrorsLoaded)
+    {
+        var server = redis.Server ?? throw new InvalidOperationException();
+        redis.Require();
+        var prefix = RedisFixture.UniquePrefix();
+        var connectionA = await ConnectionMultiplexer.ConnectAsync(server.Endpoint);
+        var connectionB = await ConnectionMultiplexer.ConnectAsync(server.Endpoint);
+        var two = new TwoInstances(server, prefix, connectionA, connectionB, ServerClockBox(connectionA, prefix, Rules()), ServerClockBox(connectionB, prefix, Rules()));
+        if (mirrorsLoaded)
+        {
+            await Poll.UntilAsync(() => two.A.MirrorIsCurrent && two.B.MirrorIsCurrent, TimeSpan.FromSeconds(10), "both ban mirrors to load", Token);
+        }
+
+        return two;
+    }
+
+    private sealed record TwoInstances(RedisServer Server, string Prefix, ConnectionMultiplexer ConnectionA, ConnectionMultiplexer ConnectionB, RedisPenaltyBox A, RedisPenaltyBox B) : IDisposable
+    {
+        public void Dispose()
+        {
+            A.Dispose();
+            B.Dispose();
+            ConnectionA.Dispose();
+            ConnectionB.Dispose();
+        }
+    }
+
     private static RedisPenaltyBox ServerClockBox(IConnectionMultiplexer connection, string prefix, PenaltyOptions rules) =>
         new(connection, new RedisStoreOptions { KeyPrefix = prefix, Timeout = TimeSpan.FromSeconds(5) }, rules);
 
