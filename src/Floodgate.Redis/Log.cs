@@ -40,6 +40,6 @@ internal static partial class Log
     [LoggerMessage(112, LogLevel.Information, "What memory admitted during the outage is counted in Redis again: {Keys} keys")]
     public static partial void CarriedBack(ILogger logger, int keys);
 
-    [LoggerMessage(113, LogLevel.Warning, "Redis went away again while the outage's admissions were counted back ({Carried} of {Keys} keys); the rest is counted after the next call that succeeds")]
+    [LoggerMessage(113, LogLevel.Warning, "Redis failed while the outage's admissions were counted back ({Carried} of {Keys} keys): the outage goes on, and the rest is counted before Redis decides again")]
     public static partial void CarryBackInterrupted(ILogger logger, int carried, int keys);
 }

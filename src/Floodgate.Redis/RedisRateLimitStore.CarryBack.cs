@@ -4,111 +4,142 @@ using StackExchange.Redis;
 namespace Floodgate.Redis;
 
 /// <summary>
-/// What memory admitted during an outage, carried back to Redis when it answers again: each key that memory admitted
-/// for consumes as much in Redis, at most what is left there. Redis then counts what this instance let through while it
-/// was away, so that after a failover or a network cut (Redis kept its state) a client does not get the rest of its
-/// limit twice, once from memory and once again from Redis; after a restart that lost the state, the new window starts
-/// from what was admitted during the outage instead of from nothing. The admissions are counted at the moment they are
-/// carried back (Redis <c>TIME</c>): later than they happened, so a window holds them a little longer, never shorter.
-/// Until the carrying back is done, calls to Redis wait for it (milliseconds: every key's call is sent at once), so that
-/// Redis does not hand out what memory already gave to requests that arrive meanwhile.
+/// What memory admitted during an outage, carried back to Redis before Redis decides again: each key that memory
+/// admitted for consumes as much in Redis, at most what is left there. Redis then counts what this instance let through
+/// while it was away, so that after a failover or a network cut (Redis kept its state) a client does not get the rest
+/// of its limit twice, once from memory and once again from Redis; after a restart that lost the state, the new window
+/// starts from what was admitted during the outage instead of from nothing. The admissions are counted at the moment
+/// they are carried back (Redis <c>TIME</c>): later than they happened, so a window holds them a little longer, never
+/// shorter.
+/// <para>
+/// The first call that would reach Redis with something owed carries it back first (every key's call at once), and
+/// every call to Redis waits for that; only then is the outage over. A carrying back that Redis does not let finish
+/// (gone again, or too slow) fails the calls that waited for it like their own call would: the outage goes on, memory
+/// keeps deciding, and what was not carried is owed again for the next try. Redis therefore never decides for a key
+/// while what memory gave it is still uncounted there.
+/// </para>
 /// </summary>
 public sealed partial class RedisRateLimitStore
 {
     /// <summary>Most keys whose admissions during one outage are carried back; past it the others are not.</summary>
     private const int MaxOwedKeys = 100_000;
 
+    private readonly Lock _carryBackGate = new();
     private ConcurrentDictionary<(string Key, RateLimit Limit), long> _owed = new();
     private int _owedKeys;
-    private int _carryBackDue;
     private Task _carryBack = Task.CompletedTask;
-
-    /// <summary>The last carrying back of an outage's admissions (for tests: it runs in the background).</summary>
-    internal Task CarryBack => Volatile.Read(ref _carryBack);
 
     /// <summary>Notes what memory admitted for <paramref name="requests"/> during an outage.</summary>
     private void Owe(ReadOnlySpan<RateLimitRequest> requests)
     {
-        var owed = Volatile.Read(ref _owed);
         foreach (var request in requests)
         {
-            if (request.Cost == 0)
+            Owe(request.Key, request.Limit, request.Cost);
+        }
+    }
+
+    private void Owe(string key, RateLimit limit, long cost)
+    {
+        if (cost == 0)
+        {
+            return;
+        }
+
+        // The count is also the sign that something is owed (read on every call to Redis: one read, no lock).
+        var owed = Volatile.Read(ref _owed);
+        if (owed.TryGetValue((key, limit), out _) || Interlocked.Increment(ref _owedKeys) <= MaxOwedKeys)
+        {
+            owed.AddOrUpdate((key, limit), static (_, cost) => cost, static (_, owedSoFar, cost) => owedSoFar + cost, cost);
+        }
+    }
+
+    /// <summary>
+    /// The carrying back a call to Redis must wait for: the one under way, or one started now when something is owed;
+    /// <see langword="null"/> when there is nothing to wait for.
+    /// </summary>
+    private Task? PendingCarryBack()
+    {
+        var current = Volatile.Read(ref _carryBack);
+        if (!current.IsCompleted)
+        {
+            return current;
+        }
+
+        if (Volatile.Read(ref _owedKeys) == 0)
+        {
+            return null;
+        }
+
+        lock (_carryBackGate)
+        {
+            if (_carryBack.IsCompleted && Volatile.Read(ref _owedKeys) != 0)
             {
-                continue;
+                var owed = Interlocked.Exchange(ref _owed, new ConcurrentDictionary<(string Key, RateLimit Limit), long>());
+                Volatile.Write(ref _owedKeys, 0);
+                Volatile.Write(ref _carryBack, CarryBackAsync(owed));
             }
 
-            var key = (request.Key, request.Limit);
-            if (owed.TryGetValue(key, out _) || Interlocked.Increment(ref _owedKeys) <= MaxOwedKeys)
-            {
-                owed.AddOrUpdate(key, static (_, cost) => cost, static (_, owedSoFar, cost) => owedSoFar + cost, request.Cost);
-            }
+            return _carryBack;
         }
     }
 
-    /// <summary>Redis answers again: carries what is owed back; decisions in Redis wait until that is done.</summary>
-    private void StartCarryBack()
-    {
-        Volatile.Write(ref _carryBackDue, 0);
-        var owed = Interlocked.Exchange(ref _owed, new ConcurrentDictionary<(string Key, RateLimit Limit), long>());
-        Volatile.Write(ref _owedKeys, 0);
-        if (!owed.IsEmpty)
-        {
-            Volatile.Write(ref _carryBack, CarryBackAsync(owed));
-        }
-    }
-
-    /// <summary>After a successful call: carries back what an interrupted carrying back left, once the last one is done.</summary>
-    private void CarryBackIfDue()
-    {
-        if (Volatile.Read(ref _carryBackDue) == 1 && Volatile.Read(ref _carryBack).IsCompleted)
-        {
-            StartCarryBack();
-        }
-    }
-
-    /// <summary>All keys at once (the calls are pipelined), each all or nothing; never throws.</summary>
+    /// <summary>
+    /// All keys at once (the calls are pipelined), each all or nothing. Ends the outage when every key is carried;
+    /// otherwise throws the first failure (an outage's kind), what was not carried being owed again.
+    /// </summary>
     private async Task CarryBackAsync(ConcurrentDictionary<(string Key, RateLimit Limit), long> owed)
     {
-        await Task.Yield(); // the caller, a successful call, goes on at once
-        var carried = await Task.WhenAll(owed.Select(entry => CarryBackAsync(entry.Key.Key, entry.Key.Limit, entry.Value))).ConfigureAwait(false);
-        var done = carried.Count(c => c);
-        if (done == carried.Length)
+        await Task.Yield(); // out of the gate at once: the calls are sent from a pool thread
+        var startedAt = _timeProvider.GetTimestamp();
+        var failures = await Task.WhenAll(owed.Select(entry => CarryBackAsync(entry.Key.Key, entry.Key.Limit, entry.Value, startedAt))).ConfigureAwait(false);
+        var failed = failures.Count(failure => failure is not null);
+        if (failed == 0)
         {
-            Log.CarriedBack(_logger, done);
+            Log.CarriedBack(_logger, owed.Count);
+            Recovered();
+            return;
         }
-        else
-        {
-            Log.CarryBackInterrupted(_logger, done, carried.Length);
-        }
+
+        Log.CarryBackInterrupted(_logger, owed.Count - failed, owed.Count);
+        throw failures.First(failure => failure is not null)!;
     }
 
-    /// <summary>Consumes <paramref name="cost"/> of <paramref name="key"/> in Redis, or what is left there; false when Redis was gone (the cost is owed again).</summary>
-    private async Task<bool> CarryBackAsync(string key, RateLimit limit, long cost)
+    /// <summary>
+    /// Consumes <paramref name="cost"/> of <paramref name="key"/> in Redis, or what is left there, within <c>Timeout</c>
+    /// of <paramref name="startedAt"/>; the failure when Redis was gone or too slow (the cost is owed again), else null.
+    /// </summary>
+    private async Task<Exception?> CarryBackAsync(string key, RateLimit limit, long cost, long startedAt)
     {
         try
         {
-            var reply = await ConsumeInRedisAsync(key, limit, Math.Min(cost, limit.Capacity)).ConfigureAwait(false);
+            var reply = await ConsumeInRedisAsync(key, limit, Math.Min(cost, limit.Capacity), startedAt).ConfigureAwait(false);
             if ((long)reply[0] != 1 && (long)reply[1] > 0)
             {
-                await ConsumeInRedisAsync(key, limit, (long)reply[1]).ConfigureAwait(false);
+                await ConsumeInRedisAsync(key, limit, (long)reply[1], startedAt).ConfigureAwait(false);
             }
 
-            return true;
+            return null;
         }
         catch (Exception ex) when (RedisOutage.Classify(ex, _redis) != RedisFailureKind.Bug)
         {
-            Volatile.Read(ref _owed).AddOrUpdate((key, limit), static (_, owed) => owed, static (_, owedSoFar, owed) => owedSoFar + owed, cost);
-            Volatile.Write(ref _carryBackDue, 1);
-            return false;
+            // A slow call may have counted it: owed again, it may be counted twice, which only denies sooner.
+            Owe(key, limit, cost);
+            return ex;
         }
         catch (Exception ex)
         {
+            // Not Redis's doing (a script error): owing it again would fail the same way forever.
             Volatile.Write(ref _lastBug, new RedisCallFailure(ex, _timeProvider.GetTimestamp()));
             Log.StoreCallFailed(_logger, ex);
-            return true;
+            return null;
         }
     }
 
-    private Task<RedisResult[]> ConsumeInRedisAsync(string key, RateLimit limit, long cost) =>
-        EvaluateNowAsync([Known(key, limit).StateKey], Arguments([new RateLimitRequest(key, limit, cost)], consume: true));
+    private Task<RedisResult[]> ConsumeInRedisAsync(string key, RateLimit limit, long cost, long startedAt)
+    {
+        var left = _options.Timeout - _timeProvider.GetElapsedTime(startedAt);
+        return left <= TimeSpan.Zero
+            ? Task.FromException<RedisResult[]>(new TimeoutException($"Carrying back the outage's admissions took longer than {_options.Timeout}."))
+            : EvaluateNowAsync([Known(key, limit).StateKey], Arguments([new RateLimitRequest(key, limit, cost)], consume: true), left);
+    }
 }

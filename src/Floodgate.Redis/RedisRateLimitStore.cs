@@ -413,16 +413,21 @@ public sealed partial class RedisRateLimitStore : RateLimitStore, IDisposable
     }
 
     /// <summary>One call of the batch script; after an outage, once what memory admitted meanwhile is counted in Redis.</summary>
-    private Task<RedisResult[]> EvaluateAsync(RedisKey[] keys, RedisValue[] arguments, TimeSpan? timeout = null)
-    {
-        var carryBack = Volatile.Read(ref _carryBack);
-        return carryBack.IsCompleted ? EvaluateNowAsync(keys, arguments, timeout) : EvaluateAfterAsync(carryBack, keys, arguments, timeout);
-    }
+    private Task<RedisResult[]> EvaluateAsync(RedisKey[] keys, RedisValue[] arguments, TimeSpan? timeout = null) =>
+        PendingCarryBack() is { } carryBack ? EvaluateAfterAsync(carryBack, keys, arguments, timeout ?? _options.Timeout) : EvaluateNowAsync(keys, arguments, timeout);
 
-    private async Task<RedisResult[]> EvaluateAfterAsync(Task carryBack, RedisKey[] keys, RedisValue[] arguments, TimeSpan? timeout)
+    /// <summary>The call once <paramref name="carryBack"/> is done, with what is left of <paramref name="timeout"/>; its failure if it failed.</summary>
+    private async Task<RedisResult[]> EvaluateAfterAsync(Task carryBack, RedisKey[] keys, RedisValue[] arguments, TimeSpan timeout)
     {
+        var startedAt = _timeProvider.GetTimestamp();
         await carryBack.ConfigureAwait(false);
-        return await EvaluateNowAsync(keys, arguments, timeout).ConfigureAwait(false);
+        var left = timeout - _timeProvider.GetElapsedTime(startedAt);
+        if (left <= TimeSpan.Zero)
+        {
+            throw new TimeoutException($"The call waited {timeout} for the outage's admissions to be carried back to Redis.");
+        }
+
+        return await EvaluateNowAsync(keys, arguments, left).ConfigureAwait(false);
     }
 
     /// <summary>One call of the batch script, without waiting for a carrying back (which makes these calls itself).</summary>
@@ -661,11 +666,6 @@ public sealed partial class RedisRateLimitStore : RateLimitStore, IDisposable
         {
             Log.RedisRecovered(_logger);
             DegradedChanged?.Invoke(false);
-            StartCarryBack();
-        }
-        else
-        {
-            CarryBackIfDue();
         }
     }
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Floodgate.Testing;
+using Microsoft.Extensions.Time.Testing;
 using StackExchange.Redis;
 
 namespace Floodgate.Redis.Tests;
@@ -184,22 +185,28 @@ public sealed class FaultTests
 
     /// <summary>
     /// An outage in which Redis keeps its state (here it turns read-only, as a primary does when it becomes a replica):
-    /// what memory admitted meanwhile is counted in Redis once it answers again, so that a client partway through its
-    /// limit does not get the rest of it twice, once from memory and once from Redis.
+    /// what memory admitted meanwhile is counted in Redis before Redis decides again, so that a client partway through
+    /// its limit does not get the rest of it twice, once from memory and once from Redis. A try while Redis still
+    /// refuses carries nothing and keeps the outage; when it answers, many requests arrive at once, and none is
+    /// decided by Redis before the outage's admissions are counted there.
     /// </summary>
     [Fact]
-    public async Task AdmissionsDuringAnOutage_AreCountedInRedisWhenItAnswersAgain()
+    public async Task AdmissionsDuringAnOutage_AreCountedInRedisBeforeItDecidesAgain()
     {
         using var server = RedisServer.StartOrSkip();
         using var connection = FloodgateRedisBuilderExtensions.Connect(new RedisStoreOptions { Configuration = server.Endpoint });
-        using var store = new RedisRateLimitStore(connection, new RedisStoreOptions
-        {
-            KeyPrefix = RedisFixture.UniquePrefix(),
-            FailureMode = RedisFailureMode.FallbackToMemory,
-            Instances = 2,
-            Timeout = TimeSpan.FromSeconds(5),
-            RetryInterval = TimeSpan.FromMilliseconds(100),
-        });
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        using var store = new RedisRateLimitStore(
+            connection,
+            new RedisStoreOptions
+            {
+                KeyPrefix = RedisFixture.UniquePrefix(),
+                FailureMode = RedisFailureMode.FallbackToMemory,
+                Instances = 2,
+                Batching = false,
+                RetryInterval = TimeSpan.FromSeconds(1),
+            },
+            time);
         var limit = new RateLimit(50, TimeSpan.FromHours(1), RateLimitAlgorithm.SlidingWindowLog);
 
         var inRedis = await AdmittedAsync(store, limit, 20);
@@ -207,24 +214,31 @@ public sealed class FaultTests
         var inMemory = await AdmittedAsync(store, limit, 50);
         Assert.True(store.IsDegraded);
 
-        // Writable again: another client's request is the first that Redis decides, and ends the outage.
+        // Still read-only when the store tries again: nothing is carried, the outage goes on, memory keeps deciding.
+        time.Advance(TimeSpan.FromSeconds(2));
+        var whileStillRefused = await AdmittedAsync(store, limit, 5);
+        Assert.True(store.IsDegraded);
+
+        // Writable again, and known to the connection as the primary; then 50 requests of the client at once.
         server.Call("REPLICAOF", "NO", "ONE");
         await Poll.UntilAsync(
             async () =>
             {
-                await store.AcquireAsync("another client", limit, 1, Token);
-                return !store.IsDegraded;
+                await connection.ConfigureAsync();
+                return connection.GetServers().Any(s => s.IsConnected && !s.IsReplica);
             },
             TimeSpan.FromSeconds(30),
-            "Redis to decide again",
+            "the connection to see a primary again",
             Token);
-        await store.CarryBack.WaitAsync(TimeSpan.FromSeconds(30), Token);
-        var afterwards = await AdmittedAsync(store, limit, 50);
+        time.Advance(TimeSpan.FromSeconds(2));
+        var together = await Task.WhenAll(Enumerable.Range(0, 50).Select(_ => store.AcquireAsync("client", limit, 1, Token).AsTask()));
 
         // 20 in Redis, then this instance's share of the 30 left (15) from memory, then only what Redis has left.
         Assert.Equal(20, inRedis);
         Assert.Equal(15, inMemory);
-        Assert.Equal(15, afterwards);
+        Assert.Equal(0, whileStillRefused);
+        Assert.Equal(15, together.Count(d => d.IsAllowed));
+        Assert.False(store.IsDegraded);
         Assert.Equal(50L, server.Call("LLEN", store.StateKey("client", limit)));
     }
 
