@@ -136,6 +136,7 @@ start_service() {
     port=$(free_port)
     (cd "$work/$name" && exec dotnet "$server_bin/Floodgate.Server.dll" --urls "http://127.0.0.1:$port" \
       --contentRoot "$server_bin" --Logging:LogLevel:Default=Warning --Logging:LogLevel:Floodgate="${FLOODGATE_LOG:-Warning}" \
+      --Logging:Console:TimestampFormat="HH:mm:ss.fff " \
       --Floodgate:Redis:Configuration="$configuration" --Floodgate:Redis:Instances=2 \
       --Floodgate:Rules:0:Limit="$LIMIT/minute" --Floodgate:Rules:0:Algorithm=SlidingWindowLog \
       --Floodgate:Penalty:Enabled=false --Floodgate:ForwardedHeaders:TrustedProxies:0=127.0.0.1 \
@@ -165,6 +166,7 @@ start_service b
 
 echo "Load: $RATE/s over 20,000 clients + $PROBE/s per instance from the watched client ($WATCHED) + $ATTACK/s per instance from the attacker, ${DURATION}s, scenario $SCENARIO ..." >&2
 start=$(now_ms)
+date -u +%T.%3N >"$work/started-at" # the wall clock of "start", to read the kept logs (KEEP=1) against the events
 load_pids=()
 for i in 0 1; do
   port=${service_ports[$i]}

@@ -24,6 +24,9 @@ public sealed partial class RedisRateLimitStore
     /// <summary>Most keys whose admissions during one outage are carried back; past it the others are not.</summary>
     private const int MaxOwedKeys = 100_000;
 
+    /// <summary>Most rounds of one carrying back: the keys a settling connection refused while others went through are tried again.</summary>
+    private const int MaxCarryBackRounds = 5;
+
     private readonly Lock _carryBackGate = new();
     private ConcurrentDictionary<(string Key, RateLimit Limit), long> _owed = new();
     private int _owedKeys;
@@ -84,29 +87,47 @@ public sealed partial class RedisRateLimitStore
     }
 
     /// <summary>
-    /// All keys at once (the calls are pipelined), each all or nothing. Ends the outage when every key is carried;
-    /// otherwise throws the first failure (an outage's kind), what was not carried being owed again.
+    /// All keys at once (the calls are pipelined), each all or nothing. The keys that failed while others went through
+    /// (a connection still settling on a new primary) are tried again at once, up to <see cref="MaxCarryBackRounds"/>
+    /// rounds within <c>Timeout</c>, so that this instance is back on Redis as soon as Redis answers, not a
+    /// <c>RetryInterval</c> later: while one instance is back on Redis and another is not, Redis does not know what the
+    /// other's memory gave, and may give it again. Ends the outage when every key is carried; otherwise throws the first
+    /// failure (an outage's kind), what was not carried being owed again.
     /// </summary>
     private async Task CarryBackAsync(ConcurrentDictionary<(string Key, RateLimit Limit), long> owed)
     {
         await Task.Yield(); // out of the gate at once: the calls are sent from a pool thread
         var startedAt = _timeProvider.GetTimestamp();
-        var failures = await Task.WhenAll(owed.Select(entry => CarryBackAsync(entry.Key.Key, entry.Key.Limit, entry.Value, startedAt))).ConfigureAwait(false);
-        var failed = failures.Count(failure => failure is not null);
-        if (failed == 0)
+        var pending = owed.ToArray();
+        for (var round = 1; ; round++)
         {
-            Log.CarriedBack(_logger, owed.Count);
-            Recovered();
-            return;
-        }
+            var failures = await Task.WhenAll(pending.Select(entry => CarryBackAsync(entry.Key.Key, entry.Key.Limit, entry.Value, startedAt))).ConfigureAwait(false);
+            var failed = pending.Where((_, i) => failures[i] is not null).ToArray();
+            if (failed.Length == 0)
+            {
+                Log.CarriedBack(_logger, owed.Count);
+                Recovered();
+                return;
+            }
 
-        Log.CarryBackInterrupted(_logger, owed.Count - failed, owed.Count);
-        throw failures.First(failure => failure is not null)!;
+            if (failed.Length == pending.Length || round == MaxCarryBackRounds || _timeProvider.GetElapsedTime(startedAt) >= _options.Timeout)
+            {
+                foreach (var ((key, limit), cost) in failed)
+                {
+                    Owe(key, limit, cost);
+                }
+
+                Log.CarryBackInterrupted(_logger, owed.Count - failed.Length, owed.Count);
+                throw failures.First(failure => failure is not null)!;
+            }
+
+            pending = failed;
+        }
     }
 
     /// <summary>
     /// Consumes <paramref name="cost"/> of <paramref name="key"/> in Redis, or what is left there, within <c>Timeout</c>
-    /// of <paramref name="startedAt"/>; the failure when Redis was gone or too slow (the cost is owed again), else null.
+    /// of <paramref name="startedAt"/>; the failure when Redis was gone or too slow, else null.
     /// </summary>
     private async Task<Exception?> CarryBackAsync(string key, RateLimit limit, long cost, long startedAt)
     {
@@ -122,8 +143,7 @@ public sealed partial class RedisRateLimitStore
         }
         catch (Exception ex) when (RedisOutage.Classify(ex, _redis) != RedisFailureKind.Bug)
         {
-            // A slow call may have counted it: owed again, it may be counted twice, which only denies sooner.
-            Owe(key, limit, cost);
+            // Owed again by the caller. A slow call may have counted it: counted twice, it only denies sooner.
             return ex;
         }
         catch (Exception ex)
