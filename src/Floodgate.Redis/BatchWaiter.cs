@@ -5,17 +5,19 @@ using StackExchange.Redis;
 namespace Floodgate.Redis;
 
 /// <summary>
-/// One request waiting in a <see cref="BatchLane"/>: its state keys and limits, and, once the batch it went out in
-/// returns, its part of the reply. Pooled: a decision for a known key allocates nothing of its own for waiting.
+/// One request waiting in a <see cref="BatchLane"/>: its state keys and limits, once the batch it went out in returns
+/// its part of the reply, and then its decision. It is itself what the caller awaits (the store's answer is a
+/// <see cref="ValueTask{TResult}"/> on it, no state machine of the store's own), and it goes back to the pool when the
+/// caller reads the decision. Pooled: a decision for a known key allocates nothing of its own for waiting.
 /// </summary>
-internal sealed class BatchWaiter : IValueTaskSource
+internal sealed class BatchWaiter : IValueTaskSource<RateLimitDecision>
 {
     private const int MaxPooled = 1024;
     private static readonly ConcurrentQueue<BatchWaiter> s_pool = new();
     private static int s_pooled;
 
-    // The request goes on inline on the thread that releases its batch (see Release): one thread-pool hop per batch.
-    private ManualResetValueTaskSourceCore<bool> _core = new() { RunContinuationsAsynchronously = false };
+    // The request goes on inline on the thread that completes its batch (see the store's Release): one thread-pool hop per batch.
+    private ManualResetValueTaskSourceCore<RateLimitDecision> _core = new() { RunContinuationsAsynchronously = false };
 
     /// <summary>The request's limits, in order.</summary>
     public ReadOnlyMemory<RateLimitRequest> Requests { get; private set; }
@@ -28,6 +30,12 @@ internal sealed class BatchWaiter : IValueTaskSource
 
     /// <summary>When the request joined its lane (a timestamp of the store's clock).</summary>
     public long EnqueuedAt { get; set; }
+
+    /// <summary>Where the request's decisions are written, one per limit.</summary>
+    public Memory<RateLimitDecision> Decisions { get; set; }
+
+    /// <summary>The caller's cancellation, for the failure mode.</summary>
+    public CancellationToken CancellationToken { get; set; }
 
     /// <summary>How many limits the request decides as one.</summary>
     public int Count => Requests.Length;
@@ -80,10 +88,10 @@ internal sealed class BatchWaiter : IValueTaskSource
         return waiter;
     }
 
-    /// <summary>Waits for the batch this request goes out in.</summary>
-    public ValueTask WaitAsync() => new(this, _core.Version);
+    /// <summary>The request's decision, once the batch it goes out in has returned and <see cref="Complete"/> was called.</summary>
+    public ValueTask<RateLimitDecision> DecisionAsync() => new(this, _core.Version);
 
-    /// <summary>Records the batch's reply; <see cref="Release"/> lets the request go on.</summary>
+    /// <summary>Records the batch's reply; the store then decides and completes the request.</summary>
     public void Answer(RedisResult[] reply, int offset)
     {
         Reply = reply;
@@ -91,26 +99,25 @@ internal sealed class BatchWaiter : IValueTaskSource
         Failure = BatchFailure.None;
     }
 
-    /// <summary>Records how the batch's call failed; <see cref="Release"/> lets the request go on.</summary>
+    /// <summary>Records how the batch's call failed; the store then decides and completes the request.</summary>
     public void Answer(BatchFailure failure, Exception exception)
     {
         Failure = failure;
         Exception = exception;
     }
 
-    /// <summary>Lets each answered request go on, on this thread, in order (a released waiter may be reused at once).</summary>
-    public static void Release(BatchWaiter[] waiters)
-    {
-        foreach (var waiter in waiters)
-        {
-            waiter._core.SetResult(true);
-        }
-    }
+    /// <summary>Lets the request go on with <paramref name="decision"/>, on this thread.</summary>
+    public void Complete(RateLimitDecision decision) => _core.SetResult(decision);
+
+    /// <summary>Lets the request go on with <paramref name="exception"/>, on this thread.</summary>
+    public void Fail(Exception exception) => _core.SetException(exception);
 
     /// <summary>Back to the pool, once the caller has read the answer.</summary>
     public void Return()
     {
         Requests = default;
+        Decisions = default;
+        CancellationToken = default;
         _single[0] = default;
         SingleDecision.Span[0] = default;
         Reply = null;
@@ -128,10 +135,21 @@ internal sealed class BatchWaiter : IValueTaskSource
         }
     }
 
-    void IValueTaskSource.GetResult(short token) => _core.GetResult(token);
+    /// <summary>The decision; the waiter goes back to the pool (the caller reads it once, as a <see cref="ValueTask{TResult}"/> allows).</summary>
+    RateLimitDecision IValueTaskSource<RateLimitDecision>.GetResult(short token)
+    {
+        try
+        {
+            return _core.GetResult(token);
+        }
+        finally
+        {
+            Return();
+        }
+    }
 
-    ValueTaskSourceStatus IValueTaskSource.GetStatus(short token) => _core.GetStatus(token);
+    ValueTaskSourceStatus IValueTaskSource<RateLimitDecision>.GetStatus(short token) => _core.GetStatus(token);
 
-    void IValueTaskSource.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+    void IValueTaskSource<RateLimitDecision>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
         _core.OnCompleted(continuation, state, token, flags);
 }

@@ -165,44 +165,50 @@ public sealed partial class RedisRateLimitStore : RateLimitStore, IDisposable
     protected override ValueTask<RateLimitDecision> AcquireAllCoreAsync(ReadOnlyMemory<RateLimitRequest> requests, Memory<RateLimitDecision> decisions, CancellationToken cancellationToken) =>
         DecideAsync(BatchWaiter.Rent(requests), decisions, cancellationToken);
 
-    /// <summary>Decides <paramref name="waiter"/>'s request: the over-limit cache, the failure mode, or Redis (batched unless its limits span slots).</summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<RateLimitDecision> DecideAsync(BatchWaiter waiter, Memory<RateLimitDecision> decisionMemory, CancellationToken cancellationToken)
+    /// <summary>
+    /// Decides <paramref name="waiter"/>'s request: the over-limit cache, the failure mode, or Redis (batched unless its
+    /// limits span slots). A batched request's answer is the waiter itself, completed by <see cref="Release"/>: no state
+    /// machine of the store's own waits for it.
+    /// </summary>
+    private ValueTask<RateLimitDecision> DecideAsync(BatchWaiter waiter, Memory<RateLimitDecision> decisionMemory, CancellationToken cancellationToken)
     {
         var requestMemory = waiter.Requests;
+        var keys = waiter.Keys;
+        var localNow = _timeProvider.GetTimestamp();
+        if (OverLimit(requestMemory.Span, keys, waiter.Known, localNow) is { } cached)
+        {
+            decisionMemory.Span.Fill(cached);
+            waiter.Return();
+            return new(cached);
+        }
+
+        var count = requestMemory.Length;
+        if (Unavailable() || !_options.Batching || (count > 1 && !SameSlot(keys, count)))
+        {
+            return DecideAloneAsync(waiter, decisionMemory, localNow, cancellationToken);
+        }
+
+        waiter.EnqueuedAt = localNow;
+        waiter.Decisions = decisionMemory;
+        waiter.CancellationToken = cancellationToken;
+        Lane(keys[0]).Enqueue(waiter);
+        return waiter.DecisionAsync();
+    }
+
+    /// <summary>A request decided without a lane: by the failure mode, or by a call of its own (batching off, or limits across slots).</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<RateLimitDecision> DecideAloneAsync(BatchWaiter waiter, Memory<RateLimitDecision> decisionMemory, long localNow, CancellationToken cancellationToken)
+    {
         try
         {
-            var keys = waiter.Keys;
-            var known = waiter.Known;
-            var localNow = _timeProvider.GetTimestamp();
-            if (OverLimit(requestMemory.Span, keys, known, localNow) is { } cached)
-            {
-                decisionMemory.Span.Fill(cached);
-                return cached;
-            }
-
+            var requestMemory = waiter.Requests;
             if (Unavailable())
             {
-                return await FailureModeAsync(requestMemory, decisionMemory, known, cancellationToken).ConfigureAwait(false);
+                return await FailureModeAsync(requestMemory, decisionMemory, waiter.Known, cancellationToken).ConfigureAwait(false);
             }
 
             var count = requestMemory.Length;
-            var acrossSlots = count > 1 && !SameSlot(keys, count);
-            if (acrossSlots || !_options.Batching)
-            {
-                return await AcquireUnbatchedAsync(requestMemory, keys[..count], known, decisionMemory, localNow, acrossSlots, cancellationToken).ConfigureAwait(false);
-            }
-
-            waiter.EnqueuedAt = localNow;
-            Lane(keys[0]).Enqueue(waiter);
-            await waiter.WaitAsync().ConfigureAwait(false);
-            return waiter.Failure switch
-            {
-                BatchFailure.None => Record(requestMemory.Span, known, waiter.Reply!, waiter.Offset, decisionMemory.Span, localNow),
-                BatchFailure.Gone => await FailureModeAsync(requestMemory, decisionMemory, known, cancellationToken).ConfigureAwait(false),
-                BatchFailure.Slow => SlowCall(requestMemory.Span, decisionMemory.Span),
-                _ => throw waiter.Exception!,
-            };
+            return await AcquireUnbatchedAsync(requestMemory, waiter.Keys[..count], waiter.Known, decisionMemory, localNow, count > 1 && !SameSlot(waiter.Keys, count), cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -308,7 +314,51 @@ public sealed partial class RedisRateLimitStore : RateLimitStore, IDisposable
 
         // The requests go on together on one pool thread, one after another: one hop per batch rather than one per
         // request, and the lane is free at once for the next batch (a request that blocks blocks only its batch's thread).
-        ThreadPool.UnsafeQueueUserWorkItem(static waiters => BatchWaiter.Release(waiters), batch.ToArray(), preferLocal: false);
+        ThreadPool.UnsafeQueueUserWorkItem(static release => release.Store.Release(release.Waiters), (Store: this, Waiters: batch.ToArray()), preferLocal: false);
+    }
+
+    /// <summary>Decides each request of a returned batch from its part of the reply (or how the call failed) and lets it go on, in order.</summary>
+    private void Release(BatchWaiter[] waiters)
+    {
+        foreach (var waiter in waiters)
+        {
+            ValueTask<RateLimitDecision> decision;
+            try
+            {
+                decision = waiter.Failure switch
+                {
+                    BatchFailure.None => new(Record(waiter.Requests.Span, waiter.Known, waiter.Reply!, waiter.Offset, waiter.Decisions.Span, waiter.EnqueuedAt)),
+                    BatchFailure.Slow => new(SlowCall(waiter.Requests.Span, waiter.Decisions.Span)),
+                    BatchFailure.Gone => FailureModeAsync(waiter.Requests, waiter.Decisions, waiter.Known, waiter.CancellationToken),
+                    _ => ValueTask.FromException<RateLimitDecision>(waiter.Exception!),
+                };
+            }
+            catch (Exception ex)
+            {
+                decision = ValueTask.FromException<RateLimitDecision>(ex);
+            }
+
+            if (decision.IsCompletedSuccessfully)
+            {
+                waiter.Complete(decision.Result);
+            }
+            else
+            {
+                _ = CompleteLaterAsync(waiter, decision);
+            }
+        }
+    }
+
+    private static async Task CompleteLaterAsync(BatchWaiter waiter, ValueTask<RateLimitDecision> decision)
+    {
+        try
+        {
+            waiter.Complete(await decision.ConfigureAwait(false));
+        }
+        catch (Exception ex)
+        {
+            waiter.Fail(ex);
+        }
     }
 
     /// <summary>The lane of the endpoint <paramref name="key"/> goes to: one for a single server, one per slot in a Cluster (a script's keys share a slot).</summary>
