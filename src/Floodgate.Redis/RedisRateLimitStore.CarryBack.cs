@@ -12,11 +12,20 @@ namespace Floodgate.Redis;
 /// they are carried back (Redis <c>TIME</c>): later than they happened, so a window holds them a little longer, never
 /// shorter.
 /// <para>
-/// The first call that would reach Redis with something owed carries it back first (every key's call at once), and
-/// every call to Redis waits for that; only then is the outage over. A carrying back that Redis does not let finish
-/// (gone again, or too slow) fails the calls that waited for it like their own call would: the outage goes on, memory
-/// keeps deciding, and what was not carried is owed again for the next try. Redis therefore never decides for a key
-/// while what memory gave it is still uncounted there.
+/// When the rest after a failure ends and something is owed, the first call starts the carrying back (every key's call
+/// at once, in the background) instead of a call of its own, and memory goes on deciding until it is done: it is the
+/// try that tells whether Redis is back, and only a finished carrying back ends the outage. One that Redis does not
+/// let finish (gone again, or too slow) extends the outage by a rest, and what it did not carry is owed again for the
+/// next try. Admissions owed outside an outage (the grace below) are carried back before the next call to Redis,
+/// which waits for it. Redis therefore never decides for a key while what memory gave it is still uncounted there.
+/// </para>
+/// <para>
+/// Instances do not come back at the same moment (each tries again on its own clock): while this one is back and
+/// another still decides in memory, Redis does not know what the other's memory gives. So the keys memory decided
+/// during the outage stay with memory, within this instance's share, for a grace period after it ends
+/// (<c>RetryInterval</c> + 2 × <c>Timeout</c>: by then every instance that Redis answers is back and has carried back
+/// its own); what memory admits meanwhile is carried back like the outage's. Other keys go to Redis at once. (With
+/// one instance there is nobody to wait for: no grace.)
 /// </para>
 /// </summary>
 public sealed partial class RedisRateLimitStore
@@ -28,9 +37,16 @@ public sealed partial class RedisRateLimitStore
     private const int MaxCarryBackRounds = 5;
 
     private readonly Lock _carryBackGate = new();
+    private ConcurrentDictionary<(string Key, RateLimit Limit), byte> _outageKeys = new();
+    private int _outageKeyCount;
+    private ConcurrentDictionary<(string Key, RateLimit Limit), byte> _graceKeys = new();
+    private long _graceUntil;
     private ConcurrentDictionary<(string Key, RateLimit Limit), long> _owed = new();
     private int _owedKeys;
-    private Task _carryBack = Task.CompletedTask;
+    private Task<Exception?> _carryBack = Task.FromResult<Exception?>(null);
+
+    /// <summary>Whether no carrying back is under way (for tests: it runs in the background).</summary>
+    internal bool CarryBackDone => Volatile.Read(ref _carryBack).IsCompleted;
 
     /// <summary>Notes what memory admitted for <paramref name="requests"/> during an outage.</summary>
     private void Owe(ReadOnlySpan<RateLimitRequest> requests)
@@ -53,14 +69,53 @@ public sealed partial class RedisRateLimitStore
         if (owed.TryGetValue((key, limit), out _) || Interlocked.Increment(ref _owedKeys) <= MaxOwedKeys)
         {
             owed.AddOrUpdate((key, limit), static (_, cost) => cost, static (_, owedSoFar, cost) => owedSoFar + cost, cost);
+            if (_outage.IsDegraded && Volatile.Read(ref _outageKeyCount) < MaxOwedKeys && Volatile.Read(ref _outageKeys).TryAdd((key, limit), 0))
+            {
+                Interlocked.Increment(ref _outageKeyCount);
+            }
         }
+    }
+
+    /// <summary>The outage is over: its keys stay with memory for the grace period.</summary>
+    private void BeginGrace()
+    {
+        var keys = Interlocked.Exchange(ref _outageKeys, new ConcurrentDictionary<(string Key, RateLimit Limit), byte>());
+        Volatile.Write(ref _outageKeyCount, 0);
+        if (keys.IsEmpty || _options.Instances == 1)
+        {
+            return;
+        }
+
+        Volatile.Write(ref _graceKeys, keys);
+        var grace = _options.RetryInterval + _options.Timeout + _options.Timeout;
+        Volatile.Write(ref _graceUntil, _timeProvider.GetTimestamp() + Timestamp(grace));
+    }
+
+    /// <summary>Whether one of <paramref name="requests"/> is a key memory decided during the outage that ended less than the grace period ago.</summary>
+    private bool InGrace(ReadOnlySpan<RateLimitRequest> requests, long localNow)
+    {
+        if (Volatile.Read(ref _graceUntil) <= localNow)
+        {
+            return false;
+        }
+
+        var keys = Volatile.Read(ref _graceKeys);
+        foreach (var request in requests)
+        {
+            if (keys.ContainsKey((request.Key, request.Limit)))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>
     /// The carrying back a call to Redis must wait for: the one under way, or one started now when something is owed;
     /// <see langword="null"/> when there is nothing to wait for.
     /// </summary>
-    private Task? PendingCarryBack()
+    private Task<Exception?>? PendingCarryBack()
     {
         var current = Volatile.Read(ref _carryBack);
         if (!current.IsCompleted)
@@ -89,12 +144,10 @@ public sealed partial class RedisRateLimitStore
     /// <summary>
     /// All keys at once (the calls are pipelined), each all or nothing. The keys that failed while others went through
     /// (a connection still settling on a new primary) are tried again at once, up to <see cref="MaxCarryBackRounds"/>
-    /// rounds within <c>Timeout</c>, so that this instance is back on Redis as soon as Redis answers, not a
-    /// <c>RetryInterval</c> later: while one instance is back on Redis and another is not, Redis does not know what the
-    /// other's memory gave, and may give it again. Ends the outage when every key is carried; otherwise throws the first
-    /// failure (an outage's kind), what was not carried being owed again.
+    /// rounds within <c>Timeout</c>. Ends the outage when every key is carried; otherwise the outage goes on (its rest
+    /// begins again), what was not carried is owed again, and the first failure is the answer of the calls that waited.
     /// </summary>
-    private async Task CarryBackAsync(ConcurrentDictionary<(string Key, RateLimit Limit), long> owed)
+    private async Task<Exception?> CarryBackAsync(ConcurrentDictionary<(string Key, RateLimit Limit), long> owed)
     {
         await Task.Yield(); // out of the gate at once: the calls are sent from a pool thread
         var startedAt = _timeProvider.GetTimestamp();
@@ -107,7 +160,7 @@ public sealed partial class RedisRateLimitStore
             {
                 Log.CarriedBack(_logger, owed.Count);
                 Recovered();
-                return;
+                return null;
             }
 
             if (failed.Length == pending.Length || round == MaxCarryBackRounds || _timeProvider.GetElapsedTime(startedAt) >= _options.Timeout)
@@ -118,7 +171,14 @@ public sealed partial class RedisRateLimitStore
                 }
 
                 Log.CarryBackInterrupted(_logger, owed.Count - failed.Length, owed.Count);
-                throw failures.First(failure => failure is not null)!;
+                var failure = failures.First(failure => failure is not null)!;
+                if (_outage.IsDegraded)
+                {
+                    // No call waited for it (memory decides meanwhile): the outage goes on from here.
+                    Failed(failure, startedAt, out _);
+                }
+
+                return failure;
             }
 
             pending = failed;

@@ -183,7 +183,7 @@ public sealed partial class RedisRateLimitStore : RateLimitStore, IDisposable
         }
 
         var count = requestMemory.Length;
-        if (Unavailable() || !_options.Batching || (count > 1 && !SameSlot(keys, count)))
+        if (Unavailable() || InGrace(requestMemory.Span, localNow) || !_options.Batching || (count > 1 && !SameSlot(keys, count)))
         {
             return DecideAloneAsync(waiter, decisionMemory, localNow, cancellationToken);
         }
@@ -205,6 +205,11 @@ public sealed partial class RedisRateLimitStore : RateLimitStore, IDisposable
             if (Unavailable())
             {
                 return await FailureModeAsync(requestMemory, decisionMemory, waiter.Known, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (InGrace(requestMemory.Span, localNow))
+            {
+                return await ShareAsync(requestMemory, decisionMemory, waiter.Known, cancellationToken).ConfigureAwait(false);
             }
 
             var count = requestMemory.Length;
@@ -467,10 +472,14 @@ public sealed partial class RedisRateLimitStore : RateLimitStore, IDisposable
         PendingCarryBack() is { } carryBack ? EvaluateAfterAsync(carryBack, keys, arguments, timeout ?? _options.Timeout) : EvaluateNowAsync(keys, arguments, timeout);
 
     /// <summary>The call once <paramref name="carryBack"/> is done, with what is left of <paramref name="timeout"/>; its failure if it failed.</summary>
-    private async Task<RedisResult[]> EvaluateAfterAsync(Task carryBack, RedisKey[] keys, RedisValue[] arguments, TimeSpan timeout)
+    private async Task<RedisResult[]> EvaluateAfterAsync(Task<Exception?> carryBack, RedisKey[] keys, RedisValue[] arguments, TimeSpan timeout)
     {
         var startedAt = _timeProvider.GetTimestamp();
-        await carryBack.ConfigureAwait(false);
+        if (await carryBack.ConfigureAwait(false) is { } failure)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
+        }
+
         var left = timeout - _timeProvider.GetElapsedTime(startedAt);
         if (left <= TimeSpan.Zero)
         {
@@ -668,7 +677,12 @@ public sealed partial class RedisRateLimitStore : RateLimitStore, IDisposable
         return share;
     }
 
-    private bool Unavailable() => _outage.Resting;
+    /// <summary>
+    /// Whether the failure mode answers now: during the rest after a failure, and while the outage's admissions are
+    /// carried back (the first call after the rest starts that in the background, and memory goes on deciding until it
+    /// is done: only then is the outage over).
+    /// </summary>
+    private bool Unavailable() => _outage.Resting || (_outage.IsDegraded && PendingCarryBack() is not null);
 
     /// <summary>
     /// Records a failed call begun at <paramref name="startedAt"/>: <see langword="false"/> for a bug (logged as an
@@ -714,6 +728,7 @@ public sealed partial class RedisRateLimitStore : RateLimitStore, IDisposable
     {
         if (_outage.Recover())
         {
+            BeginGrace();
             Log.RedisRecovered(_logger);
             DegradedChanged?.Invoke(false);
         }

@@ -196,50 +196,115 @@ public sealed class FaultTests
         using var server = RedisServer.StartOrSkip();
         using var connection = FloodgateRedisBuilderExtensions.Connect(new RedisStoreOptions { Configuration = server.Endpoint });
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        using var store = new RedisRateLimitStore(
-            connection,
-            new RedisStoreOptions
-            {
-                KeyPrefix = RedisFixture.UniquePrefix(),
-                FailureMode = RedisFailureMode.FallbackToMemory,
-                Instances = 2,
-                Batching = false,
-                RetryInterval = TimeSpan.FromSeconds(1),
-            },
-            time);
+        using var store = OutageStore(connection, time);
         var limit = new RateLimit(50, TimeSpan.FromHours(1), RateLimitAlgorithm.SlidingWindowLog);
 
         var inRedis = await AdmittedAsync(store, limit, 20);
-        server.Call("REPLICAOF", "127.0.0.1", RedisServer.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture));
+        MakeReadOnly(server);
         var inMemory = await AdmittedAsync(store, limit, 50);
         Assert.True(store.IsDegraded);
 
         // Still read-only when the store tries again: nothing is carried, the outage goes on, memory keeps deciding.
         time.Advance(TimeSpan.FromSeconds(2));
         var whileStillRefused = await AdmittedAsync(store, limit, 5);
-        Assert.True(store.IsDegraded);
+        await Poll.UntilAsync(() => store.Outages == 1 && store.IsDegraded && !Owing(store), TimeSpan.FromSeconds(30), "the try to fail", Token);
 
-        // Writable again, and known to the connection as the primary; then 50 requests of the client at once.
-        server.Call("REPLICAOF", "NO", "ONE");
-        await Poll.UntilAsync(
-            async () =>
-            {
-                await connection.ConfigureAsync();
-                return connection.GetServers().Any(s => s.IsConnected && !s.IsReplica);
-            },
-            TimeSpan.FromSeconds(30),
-            "the connection to see a primary again",
-            Token);
+        // Writable again; then 50 requests of the client at once: the first starts the carrying back, memory decides
+        // them meanwhile and for the grace after it (this instance's share is spent), then Redis has only the rest.
+        await MakeWritableAsync(server, connection);
         time.Advance(TimeSpan.FromSeconds(2));
         var together = await Task.WhenAll(Enumerable.Range(0, 50).Select(_ => store.AcquireAsync("client", limit, 1, Token).AsTask()));
+        await Poll.UntilAsync(() => !store.IsDegraded, TimeSpan.FromSeconds(30), "the outage to end", Token);
+        time.Advance(TimeSpan.FromSeconds(2));
+        var afterwards = await Task.WhenAll(Enumerable.Range(0, 50).Select(_ => store.AcquireAsync("client", limit, 1, Token).AsTask()));
 
         // 20 in Redis, then this instance's share of the 30 left (15) from memory, then only what Redis has left.
         Assert.Equal(20, inRedis);
         Assert.Equal(15, inMemory);
         Assert.Equal(0, whileStillRefused);
-        Assert.Equal(15, together.Count(d => d.IsAllowed));
-        Assert.False(store.IsDegraded);
+        Assert.Equal(0, together.Count(d => d.IsAllowed));
+        Assert.Equal(15, afterwards.Count(d => d.IsAllowed));
         Assert.Equal(50L, server.Call("LLEN", store.StateKey("client", limit)));
+    }
+
+    /// <summary>
+    /// Two instances in one outage, each admitting its share of what was left from memory, back on Redis at different
+    /// moments: the one back first does not get from Redis what the other's memory gave meanwhile (the keys decided in
+    /// memory stay with memory for a grace period), so the two admit the limit in all, not the limit and the other's share.
+    /// </summary>
+    [Fact]
+    public async Task InstancesBackAtDifferentMoments_AdmitTheLimitInAll()
+    {
+        using var server = RedisServer.StartOrSkip();
+        using var toA = FloodgateRedisBuilderExtensions.Connect(new RedisStoreOptions { Configuration = server.Endpoint });
+        using var toB = FloodgateRedisBuilderExtensions.Connect(new RedisStoreOptions { Configuration = server.Endpoint });
+        var prefix = RedisFixture.UniquePrefix();
+        var timeA = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var timeB = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        using var a = OutageStore(toA, timeA, prefix);
+        using var b = OutageStore(toB, timeB, prefix);
+        var limit = new RateLimit(50, TimeSpan.FromHours(1), RateLimitAlgorithm.SlidingWindowLog);
+
+        // 20 in Redis; each instance last heard that 30 or 31 were left, so each has a share of 15 from memory.
+        var inRedis = await AdmittedAsync(a, limit, 10) + await AdmittedAsync(b, limit, 9) + await AdmittedAsync(a, limit, 1);
+        MakeReadOnly(server);
+        var inMemory = await AdmittedAsync(a, limit, 50) + await AdmittedAsync(b, limit, 50);
+
+        // A is back while B still rests: A's share is spent, and Redis's 15 left are B's, which B's memory gave.
+        await MakeWritableAsync(server, toA, toB);
+        timeA.Advance(TimeSpan.FromSeconds(2));
+        var aFirst = await AdmittedAsync(a, limit, 1);
+        await Poll.UntilAsync(() => !a.IsDegraded, TimeSpan.FromSeconds(30), "A to be back", Token);
+        var aWhileBAway = await AdmittedAsync(a, limit, 50);
+        Assert.True(b.IsDegraded);
+
+        // B is back; after the grace, both decide in Redis again.
+        timeB.Advance(TimeSpan.FromSeconds(2));
+        var bFirst = await AdmittedAsync(b, limit, 1);
+        await Poll.UntilAsync(() => !b.IsDegraded, TimeSpan.FromSeconds(30), "B to be back", Token);
+        timeA.Advance(TimeSpan.FromSeconds(2));
+        timeB.Advance(TimeSpan.FromSeconds(2));
+        var afterwards = await AdmittedAsync(a, limit, 50) + await AdmittedAsync(b, limit, 50);
+
+        Assert.Equal(20, inRedis);
+        Assert.Equal(30, inMemory);
+        Assert.Equal(0, aFirst + aWhileBAway + bFirst + afterwards);
+        Assert.Equal(50L, server.Call("LLEN", a.StateKey("client", limit)));
+    }
+
+    private static RedisRateLimitStore OutageStore(IConnectionMultiplexer connection, FakeTimeProvider time, string? prefix = null) => new(
+        connection,
+        new RedisStoreOptions
+        {
+            KeyPrefix = prefix ?? RedisFixture.UniquePrefix(),
+            FailureMode = RedisFailureMode.FallbackToMemory,
+            Instances = 2,
+            RetryInterval = TimeSpan.FromSeconds(1),
+        },
+        time);
+
+    private static bool Owing(RedisRateLimitStore store) => !store.CarryBackDone;
+
+    /// <summary>A replica of a server that is not there: writes are refused with READONLY, the data stays.</summary>
+    private static void MakeReadOnly(RedisServer server) =>
+        server.Call("REPLICAOF", "127.0.0.1", RedisServer.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+    /// <summary>A primary again, and known as one to each connection.</summary>
+    private static async Task MakeWritableAsync(RedisServer server, params IConnectionMultiplexer[] connections)
+    {
+        server.Call("REPLICAOF", "NO", "ONE");
+        foreach (var connection in connections)
+        {
+            await Poll.UntilAsync(
+                async () =>
+                {
+                    await connection.ConfigureAsync();
+                    return connection.GetServers().Any(s => s.IsConnected && !s.IsReplica);
+                },
+                TimeSpan.FromSeconds(30),
+                "the connection to see a primary again",
+                Token);
+        }
     }
 
     private static CancellationToken Token => TestContext.Current.CancellationToken;
