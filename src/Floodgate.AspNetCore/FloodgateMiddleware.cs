@@ -63,10 +63,48 @@ internal sealed class FloodgateMiddleware
 
         // Read once: every read of HttpContext.RequestAborted goes through a feature lookup and a lock in Kestrel.
         var aborted = context.RequestAborted;
-        var verdict = _decider.DecideAsync(context, settings, policy, endpoint, 1, aborted);
+        var verdict = _decider.Start(context, settings, policy, endpoint, 1, aborted, out var pending);
+        if (pending.IsWaiting)
+        {
+            return RespondAfterLayersAsync(context, settings, policy, endpoint, pending, started, activity, aborted);
+        }
+
         return verdict.IsCompletedSuccessfully
             ? RespondAsync(context, settings, policy, verdict.Result, started, activity, aborted)
             : RespondLaterAsync(context, settings, policy, verdict, started, activity, aborted);
+    }
+
+    /// <summary>
+    /// A remote store's answer under way: awaited here, in the one frame the request needs anyway, then the rest of the
+    /// decision and the response.
+    /// </summary>
+    private async Task RespondAfterLayersAsync(HttpContext context, FloodgateSettings settings, RateLimitPolicy policy, Endpoint? endpoint, LayersPending pending, long started, Activity? activity, CancellationToken aborted)
+    {
+        ValueTask<RequestVerdict> verdict;
+        try
+        {
+            RateLimitDecision decision = default;
+            Exception? failure = null;
+            try
+            {
+                decision = await pending.Call.Pending.ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                failure = ex;
+            }
+
+            verdict = _decider.Finish(pending, decision, failure, context, settings, policy, endpoint, aborted);
+        }
+        catch
+        {
+            activity?.Dispose();
+            throw;
+        }
+
+        await (verdict.IsCompletedSuccessfully
+            ? RespondAsync(context, settings, policy, verdict.Result, started, activity, aborted)
+            : RespondLaterAsync(context, settings, policy, verdict, started, activity, aborted)).ConfigureAwait(false);
     }
 
     private async Task RespondLaterAsync(HttpContext context, FloodgateSettings settings, RateLimitPolicy policy, ValueTask<RequestVerdict> verdict, long started, Activity? activity, CancellationToken aborted)

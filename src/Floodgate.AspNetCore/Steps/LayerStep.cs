@@ -1,5 +1,5 @@
 using System.Buffers;
-using System.Runtime.CompilerServices;
+using System.Runtime.ExceptionServices;
 using Floodgate.AspNetCore.Identification;
 using Floodgate.AspNetCore.Policies;
 using Floodgate.Diagnostics;
@@ -18,9 +18,12 @@ internal sealed class LayerStep(IRateLimitStore store, FloodgateMetrics metrics,
     /// <summary>The global layer's state key.</summary>
     public const string GlobalKey = "global";
 
-    // Pooled: with a remote store the method awaits on every request, and its frame would be allocated each time.
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public async ValueTask<StepOutcome> DecideAsync(HttpContext context, FloodgateSettings settings, RateLimitPolicy policy, RateLimit[] limits, ClientIdentity client, Endpoint? endpoint, long permits, CancellationToken cancellationToken)
+    /// <summary>
+    /// Asks the store about every layer at once: the call, under way or done, with the pooled arrays it decides in.
+    /// <c>End</c> makes its outcome once it is done; a caller whose call is under way awaits it itself (one frame, the
+    /// caller's, for a remote store's wait).
+    /// </summary>
+    public LayerCall Begin(HttpContext context, FloodgateSettings settings, RateLimitPolicy policy, RateLimit[] limits, ClientIdentity client, Endpoint? endpoint, long permits, CancellationToken cancellationToken)
     {
         var clientKey = ClientKey(policy, client, context, endpoint);
         var addressKey = SensitiveAddressKey(policy, client, clientKey);
@@ -28,49 +31,84 @@ internal sealed class LayerStep(IRateLimitStore store, FloodgateMetrics metrics,
         var cost = policy.Cost * permits;
         var requests = ArrayPool<RateLimitRequest>.Shared.Rent(count);
         var decisions = ArrayPool<RateLimitDecision>.Shared.Rent(count);
-        try
+        var i = 0;
+        if (settings.GlobalLimit is { } global)
         {
-            var i = 0;
-            if (settings.GlobalLimit is { } global)
-            {
-                requests[i++] = new RateLimitRequest(GlobalKey, global, permits, RateLimitLayer.Global);
-            }
+            requests[i++] = new RateLimitRequest(GlobalKey, global, permits, RateLimitLayer.Global);
+        }
 
-            if (settings.EndpointLimit is { } endpointLimit)
-            {
-                requests[i++] = new RateLimitRequest(EndpointKeys.LayerKey(context, endpoint), endpointLimit, permits, RateLimitLayer.Endpoint);
-            }
+        if (settings.EndpointLimit is { } endpointLimit)
+        {
+            requests[i++] = new RateLimitRequest(EndpointKeys.LayerKey(context, endpoint), endpointLimit, permits, RateLimitLayer.Endpoint);
+        }
 
+        foreach (var limit in limits)
+        {
+            requests[i++] = new RateLimitRequest(clientKey, limit, cost, RateLimitLayer.Client);
+        }
+
+        if (addressKey is not null)
+        {
             foreach (var limit in limits)
             {
-                requests[i++] = new RateLimitRequest(clientKey, limit, cost, RateLimitLayer.Client);
+                requests[i++] = new RateLimitRequest(addressKey, limit, cost, RateLimitLayer.Client);
             }
-
-            if (addressKey is not null)
-            {
-                foreach (var limit in limits)
-                {
-                    requests[i++] = new RateLimitRequest(addressKey, limit, cost, RateLimitLayer.Client);
-                }
-            }
-
-            var decision = await store.AcquireAllAsync(requests.AsMemory(0, count), decisions.AsMemory(0, count), cancellationToken).ConfigureAwait(false);
-            return decision.IsAllowed ? StepOutcome.Allow(decision) : StepOutcome.Reject(decision);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+
+        ValueTask<RateLimitDecision> pending;
+        try
         {
-            // A store that fails must never fail the request; the Redis store applies its own failure mode first.
-            metrics.StoreError(store.GetType().Name);
-            Log.StoreFailed(logger, ex);
-            return StepOutcome.Allow(new RateLimitDecision(true, limits[0].Count, limits[0].Count, TimeSpan.Zero, TimeSpan.Zero, RateLimitDenialReason.None, limits[0], RateLimitLayer.Client));
+            pending = store.AcquireAllAsync(requests.AsMemory(0, count), decisions.AsMemory(0, count), cancellationToken);
         }
-        finally
+        catch (Exception ex)
         {
-            // Only the first count entries were used: clearing those (not the whole rented array) drops the references.
-            requests.AsSpan(0, count).Clear();
-            decisions.AsSpan(0, count).Clear();
-            ArrayPool<RateLimitRequest>.Shared.Return(requests);
-            ArrayPool<RateLimitDecision>.Shared.Return(decisions);
+            pending = ValueTask.FromException<RateLimitDecision>(ex);
+        }
+
+        return new LayerCall(pending, requests, decisions, count, limits[0]);
+    }
+
+    /// <summary>The outcome of a call that is done: its decision is read here, once.</summary>
+    public StepOutcome End(in LayerCall call)
+    {
+        RateLimitDecision decision = default;
+        Exception? failure = null;
+        try
+        {
+            decision = call.Pending.Result;
+        }
+        catch (Exception ex)
+        {
+            failure = ex;
+        }
+
+        return End(call, decision, failure);
+    }
+
+    /// <summary>
+    /// The outcome of the call from its <paramref name="decision"/>, or from the <paramref name="failure"/> that ended it;
+    /// the pooled arrays are given back. A store that failed never fails the request: the Redis store applies its own
+    /// failure mode first, and any other failure admits. A cancellation is thrown again.
+    /// </summary>
+    public StepOutcome End(in LayerCall call, in RateLimitDecision decision, Exception? failure)
+    {
+        // Only the first count entries were used: clearing those (not the whole rented array) drops the references.
+        call.Requests.AsSpan(0, call.Count).Clear();
+        call.Decisions.AsSpan(0, call.Count).Clear();
+        ArrayPool<RateLimitRequest>.Shared.Return(call.Requests);
+        ArrayPool<RateLimitDecision>.Shared.Return(call.Decisions);
+        switch (failure)
+        {
+            case null:
+                return decision.IsAllowed ? StepOutcome.Allow(decision) : StepOutcome.Reject(decision);
+            case OperationCanceledException:
+                ExceptionDispatchInfo.Throw(failure);
+                return default;
+            default:
+                metrics.StoreError(store.GetType().Name);
+                Log.StoreFailed(logger, failure);
+                var limit = call.FirstLimit;
+                return StepOutcome.Allow(new RateLimitDecision(true, limit.Count, limit.Count, TimeSpan.Zero, TimeSpan.Zero, RateLimitDenialReason.None, limit, RateLimitLayer.Client));
         }
     }
 
