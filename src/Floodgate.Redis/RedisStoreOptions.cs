@@ -40,7 +40,9 @@ public sealed class RedisStoreOptions
     /// <summary>
     /// How many instances share the limits. While deciding in memory (<see cref="RedisFailureMode.FallbackToMemory"/>)
     /// each instance admits its share, the limit divided by this count (at least 1), so that all of them together
-    /// admit about the limit, not this many times it. Default 1.
+    /// admit about the limit, not this many times it. Above 1, the keys memory decided during an outage stay with memory
+    /// (within the share) for <see cref="RetryInterval"/> + 2 × <see cref="Timeout"/> after it, while the other instances
+    /// come back and count in Redis what their memory gave. Default 1.
     /// </summary>
     public int Instances { get; set; } = 1;
 
