@@ -119,18 +119,12 @@ internal sealed class RequestDecider(
 
         var limits = policy.LimitsFor(tier);
         var call = layers.Begin(context, settings, policy, limits, client, endpoint, permits, cancellationToken);
-        RateLimitDecision decision = default;
-        Exception? failure = null;
-        try
+        if (call.Pending.IsCompleted)
         {
-            decision = await call.Pending.ConfigureAwait(false);
-        }
-        catch (Exception ex)
-        {
-            failure = ex;
+            return await Conclude(layers.End(call), context, settings, policy, endpoint, client, tier, limits, cancellationToken).ConfigureAwait(false);
         }
 
-        return await Conclude(layers.End(call, decision, failure), context, settings, policy, endpoint, client, tier, limits, cancellationToken).ConfigureAwait(false);
+        return await FinishLaterAsync(new LayersPending(call, client, tier, limits), context, settings, policy, endpoint, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>After the layers: continue, let a shadow denial through, slow down, or reject (recording the violation).</summary>
