@@ -207,7 +207,7 @@ public sealed class FaultTests
         // Still read-only when the store tries again: nothing is carried, the outage goes on, memory keeps deciding.
         time.Advance(TimeSpan.FromSeconds(2));
         var whileStillRefused = await AdmittedAsync(store, limit, 5);
-        await Poll.UntilAsync(() => store.Outages == 1 && store.IsDegraded && !Owing(store), TimeSpan.FromSeconds(30), "the try to fail", Token);
+        await Poll.UntilAsync(() => store.Outages == 1 && store.IsDegraded && store.CarryBackDone, TimeSpan.FromSeconds(30), "the try to fail", Token);
 
         // Writable again; then 50 requests of the client at once: the first starts the carrying back, memory decides
         // them meanwhile and for the grace after it (this instance's share is spent), then Redis has only the rest.
@@ -282,8 +282,6 @@ public sealed class FaultTests
             RetryInterval = TimeSpan.FromSeconds(1),
         },
         time);
-
-    private static bool Owing(RedisRateLimitStore store) => !store.CarryBackDone;
 
     /// <summary>A replica of a server that is not there: writes are refused with READONLY, the data stays.</summary>
     private static void MakeReadOnly(RedisServer server) =>
