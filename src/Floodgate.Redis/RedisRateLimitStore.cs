@@ -726,9 +726,14 @@ public sealed partial class RedisRateLimitStore : RateLimitStore, IDisposable
 
     private void Recovered()
     {
+        if (_outage.IsDegraded)
+        {
+            // Before the outage ends, so that no call in between finds neither the outage nor the grace.
+            BeginGrace();
+        }
+
         if (_outage.Recover())
         {
-            BeginGrace();
             Log.RedisRecovered(_logger);
             DegradedChanged?.Invoke(false);
         }
