@@ -136,16 +136,9 @@ internal static class Overhead
             keys is RedisKey[] array ? array.Length : 1,
             static count =>
             {
-                var values = new RedisResult[count * 4];
-                for (var i = 0; i < count; i++)
-                {
-                    values[(i * 4) + 0] = RedisResult.Create(1);
-                    values[(i * 4) + 1] = RedisResult.Create(999_999_999);
-                    values[(i * 4) + 2] = RedisResult.Create(86_400_000_000L);
-                    values[(i * 4) + 3] = RedisResult.Create(0);
-                }
-
-                return Task.FromResult(RedisResult.Create(values));
+                // The batch script's reply: one string of four decimal integers per key, separated by spaces.
+                var values = string.Join(' ', Enumerable.Repeat("1 999999999 86400000000 0", count));
+                return Task.FromResult(RedisResult.Create((RedisValue)System.Text.Encoding.ASCII.GetBytes(values)));
             });
 
         protected override object? Invoke(MethodInfo? targetMethod, object?[]? args) => targetMethod?.Name switch

@@ -247,7 +247,7 @@ internal static class Scenario
             if (Volatile.Read(ref phase.Value) == Measuring)
             {
                 state.Histogram.Record(end - start);
-                if ((long)((RedisResult[])result!)[0] == 1)
+                if (RedisRateLimitStore.Values(result, keys.Length * 4)[0] == 1)
                 {
                     state.Allowed++;
                 }

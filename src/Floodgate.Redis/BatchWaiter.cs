@@ -41,7 +41,7 @@ internal sealed class BatchWaiter : IValueTaskSource<RateLimitDecision>
     public int Count => Requests.Length;
 
     /// <summary>The batch's reply, when <see cref="Failure"/> is <see cref="BatchFailure.None"/>.</summary>
-    public RedisResult[]? Reply { get; private set; }
+    public long[]? Reply { get; private set; }
 
     /// <summary>Where this request's part of <see cref="Reply"/> begins.</summary>
     public int Offset { get; private set; }
@@ -92,7 +92,7 @@ internal sealed class BatchWaiter : IValueTaskSource<RateLimitDecision>
     public ValueTask<RateLimitDecision> DecisionAsync() => new(this, _core.Version);
 
     /// <summary>Records the batch's reply; the store then decides and completes the request.</summary>
-    public void Answer(RedisResult[] reply, int offset)
+    public void Answer(long[] reply, int offset)
     {
         Reply = reply;
         Offset = offset;

@@ -194,9 +194,9 @@ public sealed partial class RedisRateLimitStore
         try
         {
             var reply = await ConsumeInRedisAsync(key, limit, Math.Min(cost, limit.Capacity), startedAt).ConfigureAwait(false);
-            if ((long)reply[0] != 1 && (long)reply[1] > 0)
+            if (reply[0] != 1 && reply[1] > 0)
             {
-                await ConsumeInRedisAsync(key, limit, (long)reply[1], startedAt).ConfigureAwait(false);
+                await ConsumeInRedisAsync(key, limit, reply[1], startedAt).ConfigureAwait(false);
             }
 
             return null;
@@ -215,11 +215,11 @@ public sealed partial class RedisRateLimitStore
         }
     }
 
-    private Task<RedisResult[]> ConsumeInRedisAsync(string key, RateLimit limit, long cost, long startedAt)
+    private Task<long[]> ConsumeInRedisAsync(string key, RateLimit limit, long cost, long startedAt)
     {
         var left = _options.Timeout - _timeProvider.GetElapsedTime(startedAt);
         return left <= TimeSpan.Zero
-            ? Task.FromException<RedisResult[]>(new TimeoutException($"Carrying back the outage's admissions took longer than {_options.Timeout}."))
+            ? Task.FromException<long[]>(new TimeoutException($"Carrying back the outage's admissions took longer than {_options.Timeout}."))
             : EvaluateNowAsync([Known(key, limit).StateKey], Arguments([new RateLimitRequest(key, limit, cost)], consume: true), left);
     }
 }

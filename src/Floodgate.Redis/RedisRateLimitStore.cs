@@ -414,7 +414,7 @@ public sealed partial class RedisRateLimitStore : RateLimitStore, IDisposable
     /// unit of one slot; then that slot denies while the others have consumed, the only place the store is not
     /// all-or-nothing.
     /// </summary>
-    private async Task<RedisResult[]> EvaluateAcrossSlotsAsync(RedisKey[] keys, ReadOnlyMemory<RateLimitRequest> requests)
+    private async Task<long[]> EvaluateAcrossSlotsAsync(RedisKey[] keys, ReadOnlyMemory<RateLimitRequest> requests)
     {
         var groups = new Dictionary<int, List<int>>();
         for (var i = 0; i < keys.Length; i++)
@@ -428,7 +428,7 @@ public sealed partial class RedisRateLimitStore : RateLimitStore, IDisposable
             members.Add(i);
         }
 
-        var merged = new RedisResult[keys.Length * 4];
+        var merged = new long[keys.Length * 4];
         foreach (var consume in new[] { false, true })
         {
             var allAdmit = true;
@@ -440,7 +440,7 @@ public sealed partial class RedisRateLimitStore : RateLimitStore, IDisposable
                 for (var m = 0; m < members.Count; m++)
                 {
                     Array.Copy(reply, m * 4, merged, members[m] * 4, 4);
-                    allAdmit &= (long)reply[m * 4] == 1;
+                    allAdmit &= reply[m * 4] == 1;
                 }
             }
 
@@ -468,11 +468,11 @@ public sealed partial class RedisRateLimitStore : RateLimitStore, IDisposable
     }
 
     /// <summary>One call of the batch script; after an outage, once what memory admitted meanwhile is counted in Redis.</summary>
-    private Task<RedisResult[]> EvaluateAsync(RedisKey[] keys, RedisValue[] arguments, TimeSpan? timeout = null) =>
+    private Task<long[]> EvaluateAsync(RedisKey[] keys, RedisValue[] arguments, TimeSpan? timeout = null) =>
         PendingCarryBack() is { } carryBack ? EvaluateAfterAsync(carryBack, keys, arguments, timeout ?? _options.Timeout) : EvaluateNowAsync(keys, arguments, timeout);
 
     /// <summary>The call once <paramref name="carryBack"/> is done, with what is left of <paramref name="timeout"/>; its failure if it failed.</summary>
-    private async Task<RedisResult[]> EvaluateAfterAsync(Task<Exception?> carryBack, RedisKey[] keys, RedisValue[] arguments, TimeSpan timeout)
+    private async Task<long[]> EvaluateAfterAsync(Task<Exception?> carryBack, RedisKey[] keys, RedisValue[] arguments, TimeSpan timeout)
     {
         var startedAt = _timeProvider.GetTimestamp();
         if (await carryBack.ConfigureAwait(false) is { } failure)
@@ -490,11 +490,31 @@ public sealed partial class RedisRateLimitStore : RateLimitStore, IDisposable
     }
 
     /// <summary>One call of the batch script, without waiting for a carrying back (which makes these calls itself).</summary>
-    private async Task<RedisResult[]> EvaluateNowAsync(RedisKey[] keys, RedisValue[] arguments, TimeSpan? timeout = null)
+    private async Task<long[]> EvaluateNowAsync(RedisKey[] keys, RedisValue[] arguments, TimeSpan? timeout = null)
     {
         Interlocked.Increment(ref _roundTrips);
         var result = await RedisScripts.EvaluateAsync(_redis.GetDatabase(), RedisScripts.BatchSha1, RedisScripts.Batch, keys, arguments, timeout ?? _options.Timeout, _timeProvider, CancellationToken.None).ConfigureAwait(false);
-        return (RedisResult[])result!;
+        return Values(result, keys.Length * 4);
+    }
+
+    /// <summary>The batch script's reply: <paramref name="count"/> decimal integers separated by spaces (Scripts/batch.lua).</summary>
+    internal static long[] Values(RedisResult result, int count)
+    {
+        var text = ((ReadOnlyMemory<byte>)(RedisValue)result).Span;
+        var values = new long[count];
+        for (var i = 0; i < count; i++)
+        {
+            if (!System.Buffers.Text.Utf8Parser.TryParse(text, out values[i], out var consumed) || (consumed < text.Length && text[consumed] != (byte)' '))
+            {
+                throw new InvalidOperationException($"The batch script's reply holds {i} values where {count} were expected.");
+            }
+
+            text = text[Math.Min(consumed + 1, text.Length)..];
+        }
+
+        return text.IsEmpty
+            ? values
+            : throw new InvalidOperationException($"The batch script's reply holds more than the {count} values expected.");
     }
 
     /// <summary>ARGV of the batch script for one request of <paramref name="requests"/> (layout at the top of Scripts/batch.lua).</summary>
@@ -526,7 +546,7 @@ public sealed partial class RedisRateLimitStore : RateLimitStore, IDisposable
         return at;
     }
 
-    private RateLimitDecision Record(ReadOnlySpan<RateLimitRequest> requests, KnownKey[] known, RedisResult[] reply, int offset, Span<RateLimitDecision> decisions, long localNow)
+    private RateLimitDecision Record(ReadOnlySpan<RateLimitRequest> requests, KnownKey[] known, long[] reply, int offset, Span<RateLimitDecision> decisions, long localNow)
     {
         for (var i = 0; i < requests.Length; i++)
         {
@@ -565,12 +585,12 @@ public sealed partial class RedisRateLimitStore : RateLimitStore, IDisposable
 
     private long Timestamp(TimeSpan span) => (long)(span.Ticks * (_timeProvider.TimestampFrequency / (double)TimeSpan.TicksPerSecond));
 
-    private static RateLimitDecision Decision(RateLimit limit, RedisResult[] reply, int at)
+    private static RateLimitDecision Decision(RateLimit limit, long[] reply, int at)
     {
-        var outcome = (long)reply[at];
-        var remaining = (long)reply[at + 1];
-        var resetAfter = (long)reply[at + 2];
-        var retryAfter = (long)reply[at + 3];
+        var outcome = reply[at];
+        var remaining = reply[at + 1];
+        var resetAfter = reply[at + 2];
+        var retryAfter = reply[at + 3];
         return outcome switch
         {
             1 => RateLimitDecision.Allow(limit, remaining, resetAfter),

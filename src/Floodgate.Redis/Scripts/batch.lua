@@ -7,7 +7,9 @@
 -- ARGV[2]: 1 to consume when every limit of a request admits, 0 to only look (peek).
 -- Then per request: its number of limits n, then per limit six values: algorithm code (0 sliding counter,
 --   1 sliding log, 2 token bucket, 3 fixed window, 4 GCRA), count, window (µs), capacity, GCRA interval (µs), cost.
--- Reply: per limit, in order: outcome, remaining, reset_after (µs), retry_after (µs).
+-- Reply: one string, per limit in order: outcome, remaining, reset_after (µs), retry_after (µs), each a decimal
+-- integer (truncated, as Redis truncates a number reply), separated by spaces: one reply object for the whole batch
+-- instead of four per limit.
 local now = tonumber(ARGV[1])
 if now == 0 then
   local t = redis.call('TIME')
@@ -38,13 +40,13 @@ while a <= argc do
       reset_after = d[5]
       if d[6] then writers[tonumber(ARGV[first + (i - 1) * 6])](KEYS[k + i], d) end
     end
-    reply[r + 1] = d[1]
-    reply[r + 2] = d[2]
-    reply[r + 3] = reset_after
-    reply[r + 4] = d[4]
+    reply[r + 1] = string.format('%d', d[1])
+    reply[r + 2] = string.format('%d', d[2])
+    reply[r + 3] = string.format('%d', reset_after)
+    reply[r + 4] = string.format('%d', d[4])
     r = r + 4
   end
   k = k + n
   a = a + 1
 end
-return reply
+return table.concat(reply, ' ')
