@@ -42,7 +42,9 @@ public sealed partial class RedisRateLimitStore : RateLimitStore, IDisposable
     private readonly ConcurrentDictionary<string, long> _overLimit = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<RateLimit, RateLimit> _shares = new();
     private readonly RedisOutage _outage;
-    private readonly ConcurrentDictionary<RateLimit, ConcurrentDictionary<string, KnownKey>> _stateKeys = new(ReferenceEqualityComparer.Instance);
+    // By value, not by reference: a policy reload makes new but equal limits, and what Redis last said of a key (which
+    // an outage's shares start from) must outlive it. Equals tests the reference first; the hash code is kept.
+    private readonly ConcurrentDictionary<RateLimit, ConcurrentDictionary<string, KnownKey>> _stateKeys = new();
     private readonly BatchLane _lane;
     private readonly ConcurrentDictionary<int, BatchLane> _slotLanes = new();
     private readonly Func<List<BatchWaiter>, Task> _send;

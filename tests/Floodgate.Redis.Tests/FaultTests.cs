@@ -272,6 +272,30 @@ public sealed class FaultTests
         Assert.Equal(50L, server.Call("LLEN", a.StateKey("client", limit)));
     }
 
+    /// <summary>
+    /// What Redis last said of a key outlives a policy reload, which makes new but equal limits: an outage right after
+    /// one starts the key's share from what Redis said was left, not from a full share.
+    /// </summary>
+    [Fact]
+    public async Task OutageAfterAPolicyReload_StartsFromWhatRedisSaidWasLeft()
+    {
+        using var server = RedisServer.StartOrSkip();
+        using var connection = FloodgateRedisBuilderExtensions.Connect(new RedisStoreOptions { Configuration = server.Endpoint });
+        using var store = OutageStore(connection, new FakeTimeProvider(DateTimeOffset.UtcNow));
+        var before = new RateLimit(50, TimeSpan.FromHours(1), RateLimitAlgorithm.SlidingWindowLog);
+        var reloaded = new RateLimit(50, TimeSpan.FromHours(1), RateLimitAlgorithm.SlidingWindowLog);
+        Assert.Equal(before, reloaded);
+        Assert.NotSame(before, reloaded);
+
+        var inRedis = await AdmittedAsync(store, before, 30);
+        MakeReadOnly(server);
+        var inMemory = await AdmittedAsync(store, reloaded, 50);
+
+        // 20 left in Redis; this instance's share of them is 10 (a full share would be 25).
+        Assert.Equal(30, inRedis);
+        Assert.Equal(10, inMemory);
+    }
+
     private static RedisRateLimitStore OutageStore(IConnectionMultiplexer connection, FakeTimeProvider time, string? prefix = null) => new(
         connection,
         new RedisStoreOptions
