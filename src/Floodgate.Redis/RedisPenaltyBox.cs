@@ -50,7 +50,7 @@ public sealed class RedisPenaltyBox : IPenaltyBox, IDisposable
     private long _markers;
     private Tuple<string, TaskCompletionSource>? _marker;
     private long _lastSyncAttempt;
-    private Task? _subscription;
+    private Task<ChannelMessageQueue>? _subscription;
 
     /// <summary>Creates the box on a shared multiplexer; <paramref name="fallback"/> bans while Redis cannot be reached.</summary>
     public RedisPenaltyBox(
@@ -339,6 +339,13 @@ public sealed class RedisPenaltyBox : IPenaltyBox, IDisposable
                     catch (TimeoutException) when (attempt < MarkerAttempts)
                     {
                     }
+                    catch (TimeoutException)
+                    {
+                        // Redis answers, yet no marker came back: the client did not restore the subscription after a
+                        // reconnect (it has been seen to happen). Dropped, so that the next try subscribes anew.
+                        await DropSubscriptionAsync().ConfigureAwait(false);
+                        throw;
+                    }
                 }
 
                 var (bans, now) = await ReadBansAsync(CancellationToken.None).ConfigureAwait(false);
@@ -359,11 +366,12 @@ public sealed class RedisPenaltyBox : IPenaltyBox, IDisposable
 
     /// <summary>
     /// The one subscription to the announcements, made once (a call that timed out is waited for again, not repeated:
-    /// a second subscription would deliver each announcement twice, in no order between the two). Its messages are
+    /// a second subscription would deliver each announcement twice, in no order between the two), and made again only
+    /// after it was dropped because it delivered none of a sync's markers. Its messages are
     /// handled one at a time in the order Redis sent them: a handler subscribed without a queue may run them
     /// concurrently, and an unban applied before the ban it lifts would bring the ban back.
     /// </summary>
-    private Task Subscription(ISubscriber subscriber)
+    private Task<ChannelMessageQueue> Subscription(ISubscriber subscriber)
     {
         var subscription = Volatile.Read(ref _subscription);
         if (subscription is null || subscription.IsFaulted || subscription.IsCanceled)
@@ -375,10 +383,28 @@ public sealed class RedisPenaltyBox : IPenaltyBox, IDisposable
         return subscription;
     }
 
-    private async Task SubscribeAsync(ISubscriber subscriber)
+    private async Task<ChannelMessageQueue> SubscribeAsync(ISubscriber subscriber)
     {
         var queue = await subscriber.SubscribeAsync(_channel).ConfigureAwait(false);
         queue.OnMessage(message => OnAnnouncement(message.Message));
+        return queue;
+    }
+
+    /// <summary>Ends the subscription (its queue with it), so that the next sync makes a new one: never two at once.</summary>
+    private async Task DropSubscriptionAsync()
+    {
+        var subscription = Interlocked.Exchange(ref _subscription, null);
+        if (subscription is { IsCompletedSuccessfully: true })
+        {
+            try
+            {
+                await subscription.Result.UnsubscribeAsync().WaitAsync(_options.Timeout, _timeProvider).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (RedisOutage.Classify(ex) != RedisFailureKind.Bug)
+            {
+                // Gone with its connection; the queue is left to the collector.
+            }
+        }
     }
 
     private void OnAnnouncement(RedisValue message)

@@ -218,6 +218,30 @@ public sealed class RedisPenaltyBoxTests(RedisFixture redis)
     }
 
     /// <summary>
+    /// A subscription the client does not restore after a reconnect (seen to happen) delivers nothing: the mirror, whose
+    /// markers never come back, drops it and subscribes anew, then loads what it missed.
+    /// </summary>
+    [Fact]
+    public async Task SubscriptionNotRestored_IsMadeAgain_AndTheMirrorCatchesUp()
+    {
+        using var two = await TwoInstancesAsync(mirrorsLoaded: true);
+        var (server, instanceA, instanceB) = (two.Server, two.A, two.B);
+
+        // B's client forgets its subscription (its queue ends), then the subscription connection is cut.
+        await two.ConnectionB.GetSubscriber().UnsubscribeAllAsync();
+        server.Call("CLIENT", "KILL", "TYPE", "pubsub");
+        var ban = await instanceA.BanAsync("client", TimeSpan.FromHours(1), "operator", Token);
+
+        // (A check that finds the mirror not current asks Redis, and asks for another sync.)
+        await Poll.UntilAsync(async () => await instanceB.GetBanAsync("client", Token) is not null && instanceB.MirrorIsCurrent, TimeSpan.FromSeconds(40), "B's mirror to subscribe anew and load the ban", Token);
+        Assert.Equal(ban, AnsweredAtOnce(instanceB.GetBanAsync("client", Token)));
+
+        // And the new subscription delivers: an unban on A reaches B's mirror.
+        Assert.True(await instanceA.UnbanAsync("client", Token));
+        await Poll.UntilAsync(() => instanceB.MirrorIsCurrent && AnsweredAtOnce(instanceB.GetBanAsync("client", Token)) is null, TimeSpan.FromSeconds(5), "the unban to reach B", Token);
+    }
+
+    /// <summary>
     /// An instance that starts after a ban loads it with the listing, and ends it when the time left at the listing (by
     /// Redis's clock, which the listing reports) has passed on its own clock, here a fake one.
     /// </summary>
